@@ -1,0 +1,3 @@
+from streamrig.cli import main
+
+main()

@@ -1,0 +1,284 @@
+"""OpenAI Responses (`POST /v1/responses`): encode, accumulate, errors. See WIRE.md."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from .._errors import UnsupportedFeature
+from ..scenario import (
+    Part,
+    Provider,
+    RefusalPart,
+    Reply,
+    StopReason,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+)
+from ._base import (
+    EncodeContext,
+    ProviderRequest,
+    RequestError,
+    WireEvent,
+    chunk_text,
+    random_base62,
+    random_hex,
+    text_of_content,
+)
+from ._openai_common import openai_error, openai_error_body, openai_headers, openai_request_id
+
+__all__ = ["OpenAIResponses"]
+
+# Stops that end a Responses stream with `response.incomplete` instead of `response.completed`.
+INCOMPLETE_REASONS = {
+    StopReason.MAX_TOKENS: "max_output_tokens",
+    StopReason.MODEL_CONTEXT_WINDOW_EXCEEDED: "max_output_tokens",
+    StopReason.CONTENT_FILTER: "content_filter",
+}
+
+
+class OpenAIResponses:
+    """The Responses API wire format: typed events with a `sequence_number`."""
+
+    provider = Provider.OPENAI_RESPONSES
+    route = "/v1/responses"
+
+    def parse_request(self, body: Any) -> ProviderRequest:
+        if not isinstance(body, Mapping):
+            raise RequestError(400, "We could not parse the JSON body of your request.")
+        given = body.get("input")
+        if not isinstance(given, (str, list)):
+            raise RequestError(400, "Missing required parameter: 'input'.")
+        model = body.get("model")
+        return ProviderRequest(
+            model=model if isinstance(model, str) else None,
+            stream=body.get("stream") is True,
+            include_usage=True,
+            last_user_text=_last_user_input(given),
+            input_chars=len(json.dumps(given)) + len(str(body.get("instructions") or "")),
+        )
+
+    def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]:
+        for part in reply.parts:
+            if isinstance(part, TextPart) and part.citations:
+                raise UnsupportedFeature(
+                    ctx.scenario, Provider.OPENAI_RESPONSES.title, "citations", "use /v1/messages"
+                )
+        return _Encoder(reply, ctx).events()
+
+    def error_event(self, error_type: str, message: str | None, ctx: EncodeContext) -> WireEvent:
+        error = openai_error(error_type, message)
+        data = {"type": "error", "code": error["code"], "message": error["message"], "param": None}
+        return WireEvent(data, "error")
+
+    def accumulate(self, events: Iterable[Any]) -> dict[str, Any]:
+        return _accumulate(events)
+
+    def error_body(
+        self, status: int, message: str, error_type: str | None, request_id: str
+    ) -> dict[str, Any]:
+        return openai_error_body(status, message, error_type)
+
+    def headers(self, request_id: str, streaming: bool) -> dict[str, str]:
+        return openai_headers(request_id, streaming)
+
+    def request_id(self, rng: random.Random) -> str:
+        return openai_request_id(rng)
+
+
+def _last_user_input(given: str | list[Any]) -> str:
+    if isinstance(given, str):
+        return given
+    text = ""
+    for item in given:
+        if isinstance(item, Mapping) and item.get("role", "user") == "user" and "content" in item:
+            text = text_of_content(item["content"])
+    return text
+
+
+def _groups(parts: tuple[Part, ...]) -> Iterator[list[Part]]:
+    """Output items: consecutive text and refusal parts share one message item."""
+    message: list[Part] = []
+    for part in parts:
+        if isinstance(part, (TextPart, RefusalPart)):
+            message.append(part)
+            continue
+        if message:
+            yield message
+            message = []
+        yield [part]
+    if message:
+        yield message
+
+
+class _Encoder:
+    def __init__(self, reply: Reply, ctx: EncodeContext) -> None:
+        self.reply, self.ctx = reply, ctx
+        self.sequence = 0
+        self.response_id = "resp_" + random_hex(ctx.rng, 48)
+        self.out: list[WireEvent] = []
+
+    def emit(self, kind: str, content: bool = False, **fields: Any) -> None:
+        self.out.append(WireEvent({"type": kind, **fields, "sequence_number": self.sequence}, kind, content))
+        self.sequence += 1
+
+    def events(self) -> list[WireEvent]:
+        self.emit("response.created", response=self.response("in_progress", []))
+        self.emit("response.in_progress", response=self.response("in_progress", []))
+        items = [self.item(index, group) for index, group in enumerate(_groups(self.reply.parts))]
+        reason = INCOMPLETE_REASONS.get(self.reply.stop_reason)
+        final = self.response("incomplete" if reason else "completed", items)
+        if reason:
+            final["incomplete_details"] = {"reason": reason}
+        final["usage"] = self.usage()
+        self.emit("response.incomplete" if reason else "response.completed", response=final)
+        return self.out
+
+    def response(self, status: str, output: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "id": self.response_id,
+            "object": "response",
+            "created_at": self.ctx.created,
+            "status": status,
+            "background": False,
+            "error": None,
+            "incomplete_details": None,
+            "instructions": None,
+            "max_output_tokens": None,
+            "model": self.ctx.model,
+            "output": output,
+            "parallel_tool_calls": True,
+            "previous_response_id": None,
+            "reasoning": {"effort": None, "summary": None},
+            "store": True,
+            "temperature": 1.0,
+            "text": {"format": {"type": "text"}},
+            "tool_choice": "auto",
+            "tools": [],
+            "top_p": 1.0,
+            "truncation": "disabled",
+            "usage": None,
+            "user": None,
+            "metadata": {},
+        }
+
+    def usage(self) -> dict[str, Any]:
+        text = "".join(p.text for p in self.reply.parts if isinstance(p, TextPart))
+        usage = self.ctx.usage(self.reply, text)
+        inp, out = usage.input_tokens or 0, usage.output_tokens or 0
+        return {
+            "input_tokens": inp,
+            "input_tokens_details": {
+                "cache_write_tokens": usage.cache_creation_input_tokens,
+                "cached_tokens": usage.cache_read_input_tokens,
+            },
+            "output_tokens": out,
+            "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+            "total_tokens": inp + out,
+        }
+
+    def item(self, index: int, group: list[Part]) -> dict[str, Any]:
+        first = group[0]
+        if isinstance(first, ToolCallPart):
+            return self.function_call(index, first)
+        if isinstance(first, ThinkingPart):
+            return self.reasoning(index, first)
+        return self.message(index, group)
+
+    def message(self, index: int, group: list[Part]) -> dict[str, Any]:
+        item_id = "msg_" + random_hex(self.ctx.rng, 48)
+        item: dict[str, Any] = {"id": item_id, "type": "message", "status": "in_progress", "content": [], "role": "assistant"}
+        self.emit("response.output_item.added", output_index=index, item=item)
+        parts = [self.content_part(item_id, index, position, part) for position, part in enumerate(group)]
+        done = {**item, "status": "completed", "content": parts}
+        self.emit("response.output_item.done", output_index=index, item=done)
+        return done
+
+    def content_part(self, item_id: str, index: int, position: int, part: Part) -> dict[str, Any]:
+        where = {"item_id": item_id, "output_index": index, "content_index": position}
+        if isinstance(part, RefusalPart):
+            self.emit("response.content_part.added", **where, part={"type": "refusal", "refusal": ""})
+            for piece in chunk_text(part.refusal, self.reply.chunking):
+                self.emit("response.refusal.delta", True, **where, delta=piece)
+            self.emit("response.refusal.done", **where, refusal=part.refusal)
+            done: dict[str, Any] = {"type": "refusal", "refusal": part.refusal}
+        else:
+            assert isinstance(part, TextPart)
+            empty = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
+            self.emit("response.content_part.added", **where, part=empty)
+            for piece in chunk_text(part.text, self.reply.chunking):
+                self.emit("response.output_text.delta", True, **where, delta=piece, logprobs=[])
+            self.emit("response.output_text.done", **where, text=part.text, logprobs=[])
+            done = {**empty, "text": part.text}
+        self.emit("response.content_part.done", **where, part=done)
+        return done
+
+    def function_call(self, index: int, part: ToolCallPart) -> dict[str, Any]:
+        item_id = "fc_" + random_hex(self.ctx.rng, 48)
+        call_id = part.id or "call_" + random_base62(self.ctx.rng, 24)
+        item = {"id": item_id, "type": "function_call", "status": "in_progress", "arguments": "", "call_id": call_id, "name": part.name}
+        self.emit("response.output_item.added", output_index=index, item=item)
+        arguments = json.dumps(dict(part.input), ensure_ascii=False, separators=(",", ":"))
+        for piece in chunk_text(arguments, self.reply.chunking):
+            self.emit("response.function_call_arguments.delta", True, item_id=item_id, output_index=index, delta=piece)
+        self.emit("response.function_call_arguments.done", item_id=item_id, output_index=index, arguments=arguments)
+        done = {**item, "status": "completed", "arguments": arguments}
+        self.emit("response.output_item.done", output_index=index, item=done)
+        return done
+
+    def reasoning(self, index: int, part: ThinkingPart) -> dict[str, Any]:
+        item_id = "rs_" + random_hex(self.ctx.rng, 48)
+        item: dict[str, Any] = {"id": item_id, "type": "reasoning", "summary": []}
+        self.emit("response.output_item.added", output_index=index, item=item)
+        where = {"item_id": item_id, "output_index": index, "summary_index": 0}
+        self.emit("response.reasoning_summary_part.added", **where, part={"type": "summary_text", "text": ""})
+        for piece in chunk_text(part.thinking, self.reply.chunking):
+            self.emit("response.reasoning_summary_text.delta", True, **where, delta=piece)
+        self.emit("response.reasoning_summary_text.done", **where, text=part.thinking)
+        summary = {"type": "summary_text", "text": part.thinking}
+        self.emit("response.reasoning_summary_part.done", **where, part=summary)
+        done = {**item, "summary": [summary]}
+        self.emit("response.output_item.done", output_index=index, item=done)
+        return done
+
+
+_LIFECYCLE_END = ("response.completed", "response.incomplete", "response.failed")
+
+
+def _accumulate(events: Iterable[Any]) -> dict[str, Any]:
+    """The final Response: the one a terminal lifecycle event carries, else rebuilt from items."""
+    snapshot: dict[str, Any] | None = None
+    items: dict[int, dict[str, Any]] = {}
+    for data in events:
+        if not isinstance(data, Mapping):
+            continue
+        kind = data.get("type")
+        if kind in _LIFECYCLE_END:
+            return json.loads(json.dumps(data["response"]))
+        if kind in ("response.created", "response.in_progress", "response.queued"):
+            snapshot = json.loads(json.dumps(data["response"]))
+        elif kind in ("response.output_item.added", "response.output_item.done"):
+            items[int(data["output_index"])] = json.loads(json.dumps(data["item"]))
+        elif kind == "response.output_text.delta":
+            _append_text(items, data)
+        elif kind == "response.function_call_arguments.delta":
+            item = items.get(int(data["output_index"]))
+            if item is not None:
+                item["arguments"] = item.get("arguments", "") + data["delta"]
+    if snapshot is None:
+        raise ValueError("no response.created event: nothing to accumulate")
+    snapshot["output"] = [items[index] for index in sorted(items)]
+    return snapshot
+
+
+def _append_text(items: dict[int, dict[str, Any]], data: Mapping[str, Any]) -> None:
+    item = items.get(int(data["output_index"]))
+    if item is None:
+        return
+    content = item.setdefault("content", [])
+    while len(content) <= int(data["content_index"]):
+        content.append({"type": "output_text", "annotations": [], "text": ""})
+    content[int(data["content_index"])]["text"] += data["delta"]

@@ -1,0 +1,209 @@
+"""Scenario files in: YAML (provider-neutral or low-level) and raw `.sse` captures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .._errors import ScenarioError
+from ._model import (
+    STOP_ALIASES,
+    Chunking,
+    Citation,
+    ErrorEventStep,
+    EventStep,
+    Match,
+    Part,
+    Provider,
+    RawStep,
+    RefusalPart,
+    Reply,
+    Scenario,
+    Step,
+    StopReason,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    Usage,
+    WaitStep,
+)
+from ._validate import LineMap, problems
+
+__all__ = [
+    "SCENARIO_SUFFIXES",
+    "LoadReport",
+    "infer_provider",
+    "load_scenarios",
+    "scenario_from_mapping",
+    "scenario_from_sse",
+    "scenario_from_text",
+]
+
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".sse")
+
+
+@dataclass
+class LoadReport:
+    """What loading a set of paths gave: the scenarios, and every problem met."""
+
+    scenarios: list[Scenario] = field(default_factory=list)
+    errors: list[ScenarioError] = field(default_factory=list)
+
+
+def load_scenarios(paths: Iterable[str | Path]) -> LoadReport:
+    """Load scenario files and folders (recursively); a bad file is reported, not fatal."""
+    report = LoadReport()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+            for file in files:
+                _load_into(report, file, default_name=file.relative_to(path).with_suffix("").as_posix())
+        elif path.is_file():
+            _load_into(report, path, default_name=path.stem)
+        else:
+            report.errors.append(ScenarioError("no such file or folder", path=path))
+    return report
+
+
+def _load_into(report: LoadReport, path: Path, default_name: str) -> None:
+    try:
+        if path.suffix == ".sse":
+            report.scenarios.append(scenario_from_sse(path.read_bytes(), default_name, source=path))
+        else:
+            report.scenarios.append(
+                scenario_from_text(path.read_text("utf-8"), default_name, source=path)
+            )
+    except ScenarioError as error:
+        report.errors.extend(error.problems)
+    except (OSError, UnicodeDecodeError) as error:
+        report.errors.append(ScenarioError(f"cannot read: {error}", path=path))
+
+
+def scenario_from_text(text: str, default_name: str, source: Path | str | None = None) -> Scenario:
+    """A scenario from YAML (or JSON) text; errors carry file:line: key."""
+    data, lines = _parse_yaml(text, source)
+    return scenario_from_mapping(data, default_name, source=source, lines=lines)
+
+
+def scenario_from_mapping(
+    data: Any,
+    default_name: str = "scenario",
+    *,
+    source: Path | str | None = None,
+    lines: LineMap | None = None,
+) -> Scenario:
+    """A scenario from an already-parsed mapping (a dict in Python, a JSON body)."""
+    found = problems(data, lines or {}, source)
+    if found:
+        raise ScenarioError.combine(found)
+    return _build(data, default_name, Path(source) if source is not None else None)
+
+
+def _parse_yaml(text: str, source: Path | str | None) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = " ".join(filter(None, [error.context, error.problem]))
+        raise ScenarioError(f"not valid YAML: {problem}", path=source, line=line) from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"not valid YAML: {error}", path=source) from None
+    lines: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        _map_lines(node, (), lines)
+    return data, lines
+
+
+def _map_lines(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = (*path, str(key_node.value))
+            lines[key] = key_node.start_mark.line + 1
+            _map_lines(value_node, key, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _map_lines(item, (*path, index), lines)
+
+
+def _build(data: Mapping[str, Any], default_name: str, source: Path | None) -> Scenario:
+    match = data.get("match")
+    provider = data.get("provider")
+    steps = tuple(_step(item) for item in data["events"]) if "events" in data else None
+    return Scenario(
+        name=data.get("name", default_name),
+        reply=_reply(data) if "reply" in data else None,
+        steps=steps,
+        provider=Provider(provider) if provider else None,
+        model=data.get("model"),
+        match=Match(**match) if match else None,
+        description=data.get("description", ""),
+        source=source,
+    )
+
+
+def _reply(data: Mapping[str, Any]) -> Reply:
+    stop = data.get("stop")
+    chunking = data.get("chunking", "words")
+    return Reply(
+        parts=tuple(_part(item) for item in data["reply"]),
+        stop=(STOP_ALIASES.get(stop) or StopReason(stop)) if stop else None,
+        stop_sequence=data.get("stop_sequence"),
+        usage=Usage(**data.get("usage", {})),
+        chunking=chunking if isinstance(chunking, int) else Chunking(chunking),
+    )
+
+
+def _part(item: Mapping[str, Any]) -> Part:
+    if "text" in item:
+        return TextPart(item["text"], tuple(Citation(**c) for c in item.get("citations", ())))
+    if "thinking" in item:
+        return ThinkingPart(item["thinking"], item.get("signature"))
+    if "tool_call" in item:
+        call = item["tool_call"]
+        return ToolCallPart(call["name"], call.get("input", {}), call.get("id"))
+    return RefusalPart(item["refusal"], item.get("category"))
+
+
+def _step(item: Mapping[str, Any]) -> Step:
+    if "data" in item:
+        return EventStep(item["data"], item.get("event"))
+    if "wait_ms" in item:
+        return WaitStep(float(item["wait_ms"]))
+    if "raw" in item:
+        return RawStep(item["raw"].encode("utf-8"))
+    return ErrorEventStep(item["error"], item.get("message"))
+
+
+def scenario_from_sse(body: bytes, name: str, source: Path | str | None = None) -> Scenario:
+    """A raw SSE capture as a scenario that replays byte for byte."""
+    provider = infer_provider(body)
+    if provider is None:
+        raise ScenarioError(
+            "cannot tell which provider this SSE body is from: expected an Anthropic "
+            "`message_start`, a Responses `response.created` or a `chat.completion.chunk`",
+            path=source,
+            line=1,
+        )
+    return Scenario(name=name, body=body, provider=provider, source=Path(source) if source else None)
+
+
+def infer_provider(body: bytes) -> Provider | None:
+    """Which wire format a captured SSE body is in, from its first events."""
+    head = body[:4096]
+    if b"event: message_start" in head or b'"type":"message_start"' in head:
+        return Provider.ANTHROPIC
+    if b"response.created" in head or b'"type":"response.' in head:
+        return Provider.OPENAI_RESPONSES
+    if b"chat.completion.chunk" in head:
+        return Provider.OPENAI_CHAT
+    return None
+
+

@@ -1,0 +1,223 @@
+"""The scenario model: frozen values, built once by the loader and read by every later layer."""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+__all__ = [
+    "Chunking",
+    "Citation",
+    "ErrorEventStep",
+    "EventStep",
+    "Match",
+    "Part",
+    "Provider",
+    "RawStep",
+    "RefusalPart",
+    "Reply",
+    "Scenario",
+    "Step",
+    "StopReason",
+    "TextPart",
+    "ThinkingPart",
+    "ToolCallPart",
+    "Usage",
+    "WaitStep",
+]
+
+
+class Provider(str, enum.Enum):
+    """The wire formats streamrig speaks."""
+
+    ANTHROPIC = "anthropic"
+    OPENAI_CHAT = "openai-chat"
+    OPENAI_RESPONSES = "openai-responses"
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+
+_TITLES = {
+    Provider.ANTHROPIC: "Anthropic Messages",
+    Provider.OPENAI_CHAT: "OpenAI Chat Completions",
+    Provider.OPENAI_RESPONSES: "OpenAI Responses",
+}
+
+
+class StopReason(str, enum.Enum):
+    """Why a reply ends, in provider-neutral terms (Anthropic's names); mapped per provider."""
+
+    END_TURN = "end_turn"
+    MAX_TOKENS = "max_tokens"
+    STOP_SEQUENCE = "stop_sequence"
+    TOOL_USE = "tool_use"
+    PAUSE_TURN = "pause_turn"
+    REFUSAL = "refusal"
+    CONTENT_FILTER = "content_filter"
+    MODEL_CONTEXT_WINDOW_EXCEEDED = "model_context_window_exceeded"
+
+
+# Other providers' words for the same stops, accepted in scenario files.
+STOP_ALIASES = {
+    "stop": StopReason.END_TURN,
+    "length": StopReason.MAX_TOKENS,
+    "max_output_tokens": StopReason.MAX_TOKENS,
+    "tool_calls": StopReason.TOOL_USE,
+}
+
+
+class Chunking(str, enum.Enum):
+    """How text and tool JSON are cut into deltas."""
+
+    WORDS = "words"
+    CHARS = "chars"
+    WHOLE = "whole"
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """An Anthropic `char_location` citation attached to a text part."""
+
+    cited_text: str
+    document_index: int = 0
+    document_title: str | None = None
+    start_char_index: int = 0
+    end_char_index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    text: str
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingPart:
+    thinking: str
+    signature: str | None = None  # None: streamrig makes a plausible one
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallPart:
+    name: str
+    input: Mapping[str, Any]
+    id: str | None = None  # None: a provider-shaped id is generated
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalPart:
+    refusal: str
+    category: str | None = None
+
+
+Part = Union[TextPart, ThinkingPart, ToolCallPart, RefusalPart]
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts; None means streamrig estimates it from the request or reply."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A provider-neutral reply: what the model says, and how it ends."""
+
+    parts: tuple[Part, ...]
+    stop: StopReason | None = None  # None: tool_use if the reply calls a tool, else end_turn
+    stop_sequence: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    chunking: Chunking | int = Chunking.WORDS
+
+    @property
+    def stop_reason(self) -> StopReason:
+        if self.stop is not None:
+            return self.stop
+        if any(isinstance(part, RefusalPart) for part in self.parts):
+            return StopReason.REFUSAL
+        if any(isinstance(part, ToolCallPart) for part in self.parts):
+            return StopReason.TOOL_USE
+        return StopReason.STOP_SEQUENCE if self.stop_sequence else StopReason.END_TURN
+
+
+@dataclass(frozen=True, slots=True)
+class EventStep:
+    """One low-level event: `data` is JSON-encoded unless it is a str."""
+
+    data: Any
+    event: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WaitStep:
+    ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class RawStep:
+    """Bytes written exactly as given (comments, broken lines, anything)."""
+
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEventStep:
+    """The provider's own mid-stream error event, e.g. `overloaded_error`."""
+
+    error_type: str
+    message: str | None = None
+
+
+Step = Union[EventStep, WaitStep, RawStep, ErrorEventStep]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """When a scenario answers a request that did not name one. All given rules must hold."""
+
+    model: str | None = None  # a glob, e.g. "claude-*"
+    contains: str | None = None  # text in the last user message (case-insensitive)
+    regex: str | None = None  # searched in the last user message
+
+    def matches(self, model: str | None, last_user_text: str) -> bool:
+        if self.model is not None and not fnmatch.fnmatchcase(model or "", self.model):
+            return False
+        if self.contains is not None and self.contains.lower() not in last_user_text.lower():
+            return False
+        return self.regex is None or re.search(self.regex, last_user_text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """What the model replies to a request, from one file, dict or captured body.
+
+    Exactly one of `reply` (provider-neutral), `steps` (low-level events for
+    `provider`) or `body` (a raw SSE capture for `provider`) is set.
+    """
+
+    name: str
+    reply: Reply | None = None
+    steps: tuple[Step, ...] | None = None
+    body: bytes | None = None
+    provider: Provider | None = None
+    model: str | None = None  # pinned model name; None echoes the request's
+    match: Match | None = None
+    description: str = ""
+    source: Path | None = None
+
+    @property
+    def providers(self) -> tuple[Provider, ...]:
+        """The endpoints this scenario can answer on (before feature checks)."""
+        return tuple(Provider) if self.provider is None else (self.provider,)

@@ -1,0 +1,130 @@
+"""Rules on a loaded scenario tree; each problem becomes a ScenarioError with file:line: key."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .._errors import ScenarioError
+
+__all__ = ["LineMap", "problems", "schema"]
+
+# Where each key or list item starts: a path of keys and indexes -> 1-based line.
+LineMap = Mapping[tuple[str | int, ...], int]
+
+_PART_KINDS = ("text", "thinking", "tool_call", "refusal")
+_EVENT_KINDS = ("data", "wait_ms", "raw", "error")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file (also shipped for editors as `schema.json`)."""
+    text = resources.files("streamrig.scenario").joinpath("schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
+def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[ScenarioError]:
+    """Every problem in one scenario tree, in file order."""
+    if not isinstance(data, Mapping):
+        kind = type(data).__name__ if data is not None else "an empty document"
+        return [ScenarioError(f"a scenario is a mapping of keys, got {kind}", path=source, line=1)]
+    found = list(_schema_problems(data, lines, source))
+    found.extend(_semantic_problems(data, lines, source))
+    found.sort(key=lambda error: error.line or 0)
+    return found
+
+
+def _schema_problems(data: Any, lines: LineMap, source: Path | str | None) -> Iterator[ScenarioError]:
+    for error in _validator().iter_errors(data):
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties":
+            allowed = sorted(error.schema.get("properties", {}))
+            for key in sorted(set(error.instance) - set(allowed)):
+                yield _at(source, lines, (*path, key), f"unknown key; allowed here: {', '.join(allowed)}")
+        elif error.validator == "oneOf" and path and path[-1] == "chunking":
+            yield _at(source, lines, path, f"expected words, chars, whole or a positive integer, got {error.instance!r}")
+        else:
+            yield _at(source, lines, path, _describe(error))
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "type":
+        wanted = error.validator_value
+        wanted_text = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        return f"expected {wanted_text}, got {_type_name(error.instance)} {error.instance!r}"
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator == "pattern":
+        return f"{error.instance!r} may use only letters, digits and _ . - /"
+    return error.message
+
+
+def _type_name(value: Any) -> str:
+    names = {dict: "mapping", list: "list", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _semantic_problems(data: Mapping[str, Any], lines: LineMap, source: Path | str | None) -> Iterator[ScenarioError]:
+    has_reply, has_events = "reply" in data, "events" in data
+    if has_reply == has_events:
+        what = "both" if has_reply else "neither"
+        yield _at(source, lines, (), f"a scenario needs exactly one of `reply` or `events`, this has {what}")
+    if has_events and "provider" not in data:
+        yield _at(source, lines, ("events",), "low-level `events` need `provider`: anthropic, openai-chat or openai-responses")
+    regex = data.get("match", {}).get("regex") if isinstance(data.get("match"), Mapping) else None
+    if isinstance(regex, str):
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            yield _at(source, lines, ("match", "regex"), f"not a valid regular expression: {exc}")
+    yield from _one_kind_each(data.get("reply"), "reply", _PART_KINDS, lines, source)
+    yield from _one_kind_each(data.get("events"), "events", _EVENT_KINDS, lines, source)
+
+
+def _one_kind_each(
+    items: Any, key: str, kinds: Sequence[str], lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
+    if not isinstance(items, list):
+        return
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            yield _at(source, lines, (key, index), f"expected a mapping with one of {', '.join(kinds)}")
+            continue
+        present = [kind for kind in kinds if kind in item]
+        if len(present) != 1:
+            got = ", ".join(present) if present else ", ".join(map(str, item)) or "nothing"
+            yield _at(source, lines, (key, index), f"each item needs exactly one of {', '.join(kinds)}; got {got}")
+
+
+def _at(source: Path | str | None, lines: LineMap, path: tuple[Any, ...], message: str) -> ScenarioError:
+    return ScenarioError(message, path=source, line=_line_of(lines, path), key=_key_text(path))
+
+
+def _line_of(lines: LineMap, path: tuple[Any, ...]) -> int | None:
+    for end in range(len(path), -1, -1):
+        line = lines.get(path[:end])
+        if line is not None:
+            return line
+    return None
+
+
+def _key_text(path: tuple[Any, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

@@ -1,0 +1,170 @@
+"""The aiohttp app: provider routes, bad input in each provider's own error shape."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .._errors import ProviderMismatch, UnsupportedFeature
+from ..providers import WIRE_FORMATS, RequestError, WireFormat
+from ..scenario import Provider
+from ._admin import add_admin_routes
+from ._journal import JournalEntry, Outcome, redact_headers
+from ._player import play
+from ._schedule import check_provider, final_message, frames_for
+from ._select import UnknownScenario
+from ._state import STATE_KEY, ServerState, fingerprint
+
+__all__ = ["MAX_BODY_BYTES", "SCENARIO_HEADER", "create_app"]
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+SCENARIO_HEADER = "x-streamrig-scenario"
+_JOURNAL_TEXT_LIMIT = 64 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_app(state: ServerState) -> web.Application:
+    """The whole server: provider endpoints, `/s/<scenario>/` prefixes, admin API."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[STATE_KEY] = state
+    for wire in WIRE_FORMATS.values():
+        handler = _provider_handler(wire)
+        app.router.add_post(wire.route, handler)
+        app.router.add_post("/s/{scenario:.+}" + wire.route, handler)
+    add_admin_routes(app)
+    app.router.add_get("/", _index)
+    app.router.add_route("*", "/{tail:.*}", _unknown_path)
+    return app
+
+
+def _provider_handler(wire: WireFormat) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await _answer(request, wire)
+
+    return handle
+
+
+async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
+    state = request.app[STATE_KEY]
+    entry = state.journal.open(
+        time=time.time(), method=request.method, path=request.path,
+        headers=redact_headers(request.headers), body=None, provider=wire.provider.value,
+    )
+    rng = random.Random()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(wire, entry, rng, 413, f"Request exceeds the maximum size of {MAX_BODY_BYTES} bytes.")
+    entry.body = _journal_body(raw)
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _error(wire, entry, rng, 400, f"The request body is not valid JSON: {exc}")
+    try:
+        parsed = wire.parse_request(body)
+        scenario = state.registry.select(
+            path_name=request.match_info.get("scenario"),
+            header_name=request.headers.get(SCENARIO_HEADER),
+            provider_scenarios=[s for s in state.registry.all() if wire.provider in s.providers],
+            model=parsed.model,
+            last_user_text=parsed.last_user_text,
+        )
+        entry.scenario, entry.stream = scenario.name, parsed.stream
+        check_provider(scenario, wire)
+        print_ = fingerprint(wire.route, body)
+        rng = state.rng(print_, state.occurrence(print_))
+        ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream)
+        if not parsed.stream:
+            message = final_message(scenario, wire, ctx)
+            return _json(wire, entry, rng, message, scenario.name)
+        frames = frames_for(scenario, wire, ctx)
+    except RequestError as exc:
+        return _error(wire, entry, rng, exc.status, exc.message, exc.error_type)
+    except UnknownScenario as exc:
+        return _error(wire, entry, rng, 404, str(exc))
+    except (UnsupportedFeature, ProviderMismatch) as exc:
+        return _error(wire, entry, rng, 400, str(exc))
+    response = web.StreamResponse(status=200, headers=_headers(wire, rng, True, scenario.name))
+    await response.prepare(request)
+    entry.status = 200
+    await play(response, frames, entry)
+    return response
+
+
+def _headers(wire: WireFormat, rng: random.Random, streaming: bool, scenario: str | None) -> dict[str, str]:
+    headers = wire.headers(wire.request_id(rng), streaming)
+    if scenario is not None:
+        headers[SCENARIO_HEADER] = scenario
+    return headers
+
+
+def _json(wire: WireFormat, entry: JournalEntry, rng: random.Random, message: dict[str, Any], scenario: str) -> web.Response:
+    entry.status, entry.outcome = 200, Outcome.COMPLETED
+    text = _compact(message)
+    return web.Response(text=text, headers=_headers(wire, rng, False, scenario))
+
+
+def _error(
+    wire: WireFormat,
+    entry: JournalEntry | None,
+    rng: random.Random,
+    status: int,
+    message: str,
+    error_type: str | None = None,
+) -> web.Response:
+    request_id = wire.request_id(rng)
+    if entry is not None:
+        entry.status, entry.outcome, entry.error = status, Outcome.HTTP_ERROR, message
+    headers = wire.headers(request_id, streaming=False)
+    body = wire.error_body(status, message, error_type, request_id)
+    return web.Response(status=status, text=_compact(body), headers=headers)
+
+
+def _compact(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def _journal_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        text = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", errors="replace")
+        return text + ("..." if len(raw) > _JOURNAL_TEXT_LIMIT else "")
+
+
+def _guess_wire(request: web.Request) -> WireFormat:
+    """Whose error shape to answer an unknown path in: Anthropic's if the client looks like one."""
+    anthropic = "anthropic-version" in request.headers or "x-api-key" in request.headers
+    if anthropic or "messages" in request.path:
+        return WIRE_FORMATS[Provider.ANTHROPIC]
+    return WIRE_FORMATS[Provider.OPENAI_CHAT]
+
+
+async def _unknown_path(request: web.Request) -> web.Response:
+    wire = _guess_wire(request)
+    routes = {w.route for w in WIRE_FORMATS.values()}
+    known = request.path in routes or any(request.path.endswith(r) for r in routes)
+    status = 405 if known else 404
+    if wire.provider is Provider.ANTHROPIC:
+        message = f"{request.method} {request.path} is not supported" if known else "Not Found"
+    else:
+        message = f"Invalid URL ({request.method} {request.path})"
+    return _error(wire, None, random.Random(), status, message)
+
+
+async def _index(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    endpoints = [f"POST {w.route}" for w in WIRE_FORMATS.values()]
+    body = {
+        "streamrig": "mock LLM streaming server",
+        "endpoints": endpoints,
+        "scenarios": len(state.registry.all()),
+        "admin": "/_streamrig/",
+    }
+    return web.json_response(body)

@@ -1,0 +1,111 @@
+"""The journal: the public record of every request the server answered, and how it went."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["FrameRecord", "Journal", "JournalEntry", "Outcome", "redact_headers"]
+
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie", "set-cookie", "openai-api-key", "anthropic-api-key"}
+)
+REDACTED = "[redacted]"
+
+
+class Outcome(str, enum.Enum):
+    """How a request ended."""
+
+    PENDING = "pending"  # still being answered
+    COMPLETED = "completed"
+    CLIENT_CLOSED = "client_closed"
+    HTTP_ERROR = "http_error"  # answered with an error status before any stream
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRecord:
+    """One write to the socket: when it was due, when it went, how many bytes."""
+
+    index: int
+    scheduled_s: float
+    sent_s: float
+    size: int
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    """One request. Filled in by the server as the answer goes out; read it, don't change it."""
+
+    id: int
+    time: float  # arrival, seconds since the epoch
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    scenario: str | None = None
+    provider: str | None = None
+    stream: bool = False
+    status: int = 0
+    outcome: Outcome = Outcome.PENDING
+    error: str | None = None
+    frames: list[FrameRecord] = field(default_factory=list)
+    closed_at_frame: int | None = None  # client_closed: the frame the server was at
+    closed_at_s: float | None = None  # client_closed: seconds since the stream started
+    bytes_sent: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        return data
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers with every credential replaced, so secrets never reach a journal or log."""
+    return {
+        name.lower(): REDACTED if name.lower() in SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
+
+
+class Journal:
+    """Thread-safe list of entries, appended by the server thread and read from tests."""
+
+    def __init__(self) -> None:
+        self._entries: list[JournalEntry] = []
+        self._lock = threading.Lock()
+        self._next_id = 1
+
+    def open(self, **fields: Any) -> JournalEntry:
+        with self._lock:
+            entry = JournalEntry(id=self._next_id, **fields)
+            self._next_id += 1
+            self._entries.append(entry)
+        return entry
+
+    def entries(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def last(self) -> JournalEntry:
+        """The most recent entry; raises LookupError when there is none."""
+        with self._lock:
+            if not self._entries:
+                raise LookupError("the journal is empty: no request reached the server")
+            return self._entries[-1]
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [entry.to_dict() for entry in self.entries()]
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

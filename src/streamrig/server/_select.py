@@ -1,0 +1,97 @@
+"""Which scenario answers a request: one place, first rule that applies wins."""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Iterable
+
+from ..scenario import Reply, Scenario, TextPart
+
+__all__ = ["FALLBACK", "ScenarioRegistry", "UnknownScenario"]
+
+# Answers any request when no scenario is named, matched, or set as the default.
+FALLBACK = Scenario(
+    name="default",
+    description="A plausible reply to any request",
+    reply=Reply(
+        parts=(
+            TextPart(
+                "Hello! This is a streamed reply from streamrig, a mock server for LLM "
+                "streaming clients. Pick another scenario with the x-streamrig-scenario "
+                "header or a /s/<name>/ path prefix."
+            ),
+        )
+    ),
+)
+
+
+class UnknownScenario(LookupError):
+    """A request named a scenario that is not loaded."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name, self.known = name, known
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        listing = ", ".join(known) if known else "none"
+        super().__init__(f"No scenario named {name!r}.{hint} Loaded: {listing}.")
+
+
+class ScenarioRegistry:
+    """The loaded scenarios by name, in load order, and the default; safe across threads."""
+
+    def __init__(self, scenarios: Iterable[Scenario] = (), default: str | None = None) -> None:
+        self._lock = threading.Lock()
+        self._by_name: dict[str, Scenario] = {}
+        for scenario in scenarios:
+            self._by_name[scenario.name] = scenario
+        self._base = dict(self._by_name)
+        self.default_name = default
+
+    def add(self, scenario: Scenario) -> None:
+        """Add or replace a scenario at run time (kept until `reset`)."""
+        with self._lock:
+            self._by_name[scenario.name] = scenario
+
+    def reset(self) -> None:
+        """Forget scenarios added at run time."""
+        with self._lock:
+            self._by_name = dict(self._base)
+
+    def all(self) -> list[Scenario]:
+        with self._lock:
+            return list(self._by_name.values())
+
+    def get(self, name: str) -> Scenario:
+        with self._lock:
+            scenario = self._by_name.get(name)
+            if scenario is None:
+                raise UnknownScenario(name, sorted(self._by_name))
+            return scenario
+
+    def default(self) -> Scenario:
+        with self._lock:
+            if self.default_name is not None:
+                return self._by_name.get(self.default_name, FALLBACK)
+            if len(self._base) == 1:
+                return next(iter(self._base.values()))
+            return self._by_name.get("default", FALLBACK)
+
+    def select(
+        self,
+        *,
+        path_name: str | None,
+        header_name: str | None,
+        provider_scenarios: Iterable[Scenario] | None = None,
+        model: str | None,
+        last_user_text: str,
+    ) -> Scenario:
+        # Precedence: /s/<name>/ path prefix > x-streamrig-scenario header > match rules > default.
+        if path_name:
+            return self.get(path_name)
+        if header_name:
+            return self.get(header_name)
+        for scenario in provider_scenarios if provider_scenarios is not None else self.all():
+            if scenario.match is not None and scenario.match.matches(model, last_user_text):
+                return scenario
+        return self.default()

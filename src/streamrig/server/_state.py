@@ -1,0 +1,85 @@
+"""What one running server knows: its scenarios, its journal, its seed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from aiohttp import web
+
+from ..providers import EncodeContext, ProviderRequest, WireFormat
+from ..scenario import Scenario
+from ._journal import Journal
+from ._select import ScenarioRegistry
+
+__all__ = ["STATE_KEY", "ServerState", "fingerprint"]
+
+
+class ServerState:
+    """Shared by the handlers of one app; safe to read and reset from another thread."""
+
+    def __init__(self, registry: ScenarioRegistry, seed: int | None = None) -> None:
+        self.registry = registry
+        self.journal = Journal()
+        self.seed = seed
+        self._seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Clear the journal, run-time scenarios and request counts."""
+        self.journal.clear()
+        self.registry.reset()
+        with self._lock:
+            self._seen.clear()
+
+    def occurrence(self, fingerprint: str) -> int:
+        """How many times this request has been seen, this one included (1, 2, ...)."""
+        with self._lock:
+            self._seen[fingerprint] += 1
+            return self._seen[fingerprint]
+
+    def rng(self, fingerprint: str, occurrence: int) -> random.Random:
+        """Ids come from here: seeded, the same request gets the same ids on every run."""
+        if self.seed is None:
+            return random.Random()
+        digest = hashlib.sha256(f"{self.seed}:{fingerprint}:{occurrence}".encode()).digest()
+        return random.Random(int.from_bytes(digest[:8], "big"))
+
+    def created(self, rng: random.Random) -> int:
+        """The reply's Unix time: now, or under a seed a fixed time so bodies repeat exactly."""
+        return int(time.time()) if self.seed is None else _SEEDED_EPOCH + rng.randrange(86400)
+
+    def context(
+        self, scenario: Scenario, wire: WireFormat, request: ProviderRequest, rng: random.Random, *, stream: bool
+    ) -> EncodeContext:
+        return EncodeContext(
+            scenario=scenario.name,
+            model=scenario.model or request.model or "streamrig-mock",
+            rng=rng,
+            created=self.created(rng),
+            # A non-streamed Chat Completion always carries usage; a stream only when asked.
+            include_usage=request.include_usage or not stream,
+            input_chars=request.input_chars,
+        )
+
+
+def fingerprint(route: str, body: Any) -> str:
+    """Identifies 'the same request' (a retry) by endpoint and canonical body.
+
+    `stream` and `stream_options` are left out, so a streamed and a non-streamed
+    call of one request get the same ids under a seed.
+    """
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{route}\n{canonical}".encode()).hexdigest()
+
+
+_SEEDED_EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z
+
+STATE_KEY = web.AppKey("streamrig_state", ServerState)

@@ -1,0 +1,147 @@
+"""MockServer: the app on its own thread and event loop, for sync and async clients alike."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from types import TracebackType
+
+from aiohttp import web
+
+from .._errors import UsageError
+from ..scenario import Scenario, ScenarioSource, collect_scenarios
+from ._app import create_app
+from ._journal import Journal
+from ._select import ScenarioRegistry
+from ._state import ServerState
+
+__all__ = ["MockServer"]
+
+
+class MockServer:
+    """A streamrig server on 127.0.0.1, running on a background thread.
+
+    `start()` returns once the server listens; the caller must `stop()` it (or
+    use `with MockServer() as server:`). `scenarios` takes a path, a folder, a
+    Scenario, a mapping in the YAML form, or a list of those; None loads the
+    bundled library. Port 0 picks a free port (see `.port`).
+    """
+
+    def __init__(
+        self,
+        scenarios: ScenarioSource = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int | None = None,
+        default: str | None = None,
+    ) -> None:
+        loaded = collect_scenarios(scenarios)
+        self.host = host
+        self._requested_port = port
+        self.state = ServerState(ScenarioRegistry(loaded, default=default), seed=seed)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise UsageError("the server is not running: call start() first")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:8765` (the Anthropic SDK's base_url)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.url
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.url + "/v1"
+
+    @property
+    def journal(self) -> Journal:
+        return self.state.journal
+
+    def add(self, scenario: ScenarioSource) -> list[Scenario]:
+        """Add scenarios at run time (kept until `reset()`); returns them."""
+        added = collect_scenarios(scenario)
+        for item in added:
+            self.state.registry.add(item)
+        return added
+
+    def reset(self) -> None:
+        """Forget the journal, run-time scenarios and request counts."""
+        self.state.reset()
+
+    def start(self) -> MockServer:
+        """Start listening on a background thread; returns when the port is bound."""
+        if self._thread is not None:
+            raise UsageError("the server is already running")
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._run, args=(ready, failure), name="streamrig-server", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and its thread; open streams are cut."""
+        if self._thread is None or self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+        self._thread, self._loop, self._port = None, None, None
+
+    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        assert self._loop is not None
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._startup())
+        except BaseException as error:  # handed to start(), raised there
+            failure.append(error)
+            ready.set()
+            return
+        ready.set()
+        self._loop.run_forever()
+
+    async def _startup(self) -> None:
+        self._runner = web.AppRunner(create_app(self.state), access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self._requested_port)
+        await site.start()
+        sockets = self._runner.addresses
+        self._port = int(sockets[0][1])
+
+    async def _shutdown(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.url if self._port is not None else "not running"
+        return f"<MockServer {where}, {len(self.state.registry.all())} scenarios>"
