@@ -9,7 +9,9 @@ import pytest
 
 from streamrig import MockServer
 
-VECTORS = Path(os.environ.get("STREAMRIG_VECTORS", Path(__file__).resolve().parents[2] / "shared" / "vectors"))
+VECTORS = Path(
+    os.environ.get("STREAMRIG_VECTORS", Path(__file__).resolve().parents[2] / "shared" / "vectors")
+)
 KEY = "sk-test-streamrig-0123456789"
 
 
@@ -34,7 +36,9 @@ def anthropic_sync(server):
 
 @pytest.fixture
 def openai_sync(server):
-    with openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0, timeout=10) as client:
+    with openai.OpenAI(
+        base_url=server.openai_base_url, api_key=KEY, max_retries=0, timeout=10
+    ) as client:
         yield client
 
 
@@ -47,6 +51,8 @@ async def anthropic_async(server):
 
 @pytest.fixture
 async def openai_async(server):
-    client = openai.AsyncOpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0, timeout=10)
+    client = openai.AsyncOpenAI(
+        base_url=server.openai_base_url, api_key=KEY, max_retries=0, timeout=10
+    )
     yield client
     await client.close()

@@ -15,18 +15,25 @@ def headers(scenario: str) -> dict[str, str]:
     return {"x-streamrig-scenario": scenario}
 
 
-def stream_final(provider: Provider, anthropic_client: Any, openai_client: Any, scenario: str) -> Any:
+def stream_final(
+    provider: Provider, anthropic_client: Any, openai_client: Any, scenario: str
+) -> Any:
     """What the SDK's stream helper accumulates (the last snapshot when it refuses to finish)."""
     h = headers(scenario)
     if provider is Provider.ANTHROPIC:
         with anthropic_client.messages.stream(
-            model="claude-test", max_tokens=256, messages=[{"role": "user", "content": USER}], extra_headers=h
+            model="claude-test",
+            max_tokens=256,
+            messages=[{"role": "user", "content": USER}],
+            extra_headers=h,
         ) as stream:
             return stream.get_final_message()
     if provider is Provider.OPENAI_CHAT:
         with openai_client.chat.completions.stream(
-            model="gpt-test", messages=[{"role": "user", "content": USER}],
-            stream_options={"include_usage": True}, extra_headers=h,
+            model="gpt-test",
+            messages=[{"role": "user", "content": USER}],
+            stream_options={"include_usage": True},
+            extra_headers=h,
         ) as stream:
             try:
                 return stream.get_final_completion()
@@ -40,23 +47,32 @@ def stream_final(provider: Provider, anthropic_client: Any, openai_client: Any, 
         return last
 
 
-async def stream_final_async(provider: Provider, anthropic_client: Any, openai_client: Any, scenario: str) -> Any:
+async def stream_final_async(
+    provider: Provider, anthropic_client: Any, openai_client: Any, scenario: str
+) -> Any:
     h = headers(scenario)
     if provider is Provider.ANTHROPIC:
         async with anthropic_client.messages.stream(
-            model="claude-test", max_tokens=256, messages=[{"role": "user", "content": USER}], extra_headers=h
+            model="claude-test",
+            max_tokens=256,
+            messages=[{"role": "user", "content": USER}],
+            extra_headers=h,
         ) as stream:
             return await stream.get_final_message()
     if provider is Provider.OPENAI_CHAT:
         async with openai_client.chat.completions.stream(
-            model="gpt-test", messages=[{"role": "user", "content": USER}],
-            stream_options={"include_usage": True}, extra_headers=h,
+            model="gpt-test",
+            messages=[{"role": "user", "content": USER}],
+            stream_options={"include_usage": True},
+            extra_headers=h,
         ) as stream:
             try:
                 return await stream.get_final_completion()
             except openai.LengthFinishReasonError:
                 return stream.current_completion_snapshot
-    async with openai_client.responses.stream(model="gpt-test", input=USER, extra_headers=h) as stream:
+    async with openai_client.responses.stream(
+        model="gpt-test", input=USER, extra_headers=h
+    ) as stream:
         last = None
         async for event in stream:
             if event.type in ("response.completed", "response.incomplete", "response.failed"):
@@ -64,12 +80,17 @@ async def stream_final_async(provider: Provider, anthropic_client: Any, openai_c
         return last
 
 
-def create_whole(provider: Provider, anthropic_client: Any, openai_client: Any, scenario: str) -> Any:
+def create_whole(
+    provider: Provider, anthropic_client: Any, openai_client: Any, scenario: str
+) -> Any:
     """The same request with `stream: false`, parsed by the SDK."""
     h = headers(scenario)
     if provider is Provider.ANTHROPIC:
         return anthropic_client.messages.create(
-            model="claude-test", max_tokens=256, messages=[{"role": "user", "content": USER}], extra_headers=h
+            model="claude-test",
+            max_tokens=256,
+            messages=[{"role": "user", "content": USER}],
+            extra_headers=h,
         )
     if provider is Provider.OPENAI_CHAT:
         return openai_client.chat.completions.create(
@@ -81,7 +102,11 @@ def create_whole(provider: Provider, anthropic_client: Any, openai_client: Any, 
 def request_body(provider: Provider, stream: bool) -> tuple[str, dict[str, Any]]:
     """The route and body the helpers above send, for raw HTTP."""
     if provider is Provider.ANTHROPIC:
-        body: dict[str, Any] = {"model": "claude-test", "max_tokens": 256, "messages": [{"role": "user", "content": USER}]}
+        body: dict[str, Any] = {
+            "model": "claude-test",
+            "max_tokens": 256,
+            "messages": [{"role": "user", "content": USER}],
+        }
         route = "/v1/messages"
     elif provider is Provider.OPENAI_CHAT:
         body = {"model": "gpt-test", "messages": [{"role": "user", "content": USER}]}

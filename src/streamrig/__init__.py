@@ -5,7 +5,6 @@ from ._version import __version__
 from .scenario import Provider, Scenario, load_scenarios
 from .server import Journal, JournalEntry, MockServer, Outcome
 
-
 __all__ = [
     "Journal",
     "JournalEntry",

@@ -1,10 +1,10 @@
 """The streamrig error tree.
 
-    StreamrigError
-     ├── ScenarioError        a scenario that does not load or validate (file:line: key: message)
-     ├── UnsupportedFeature   a reply part that a provider's wire format cannot carry
-     ├── ProviderMismatch     a low-level scenario asked for on another provider's endpoint
-     └── UsageError           the Python API or CLI called wrongly
+StreamrigError
+ ├── ScenarioError        a scenario that does not load or validate (file:line: key: message)
+ ├── UnsupportedFeature   a reply part that a provider's wire format cannot carry
+ ├── ProviderMismatch     a low-level scenario asked for on another provider's endpoint
+ └── UsageError           the Python API or CLI called wrongly
 """
 
 from __future__ import annotations

@@ -26,12 +26,25 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default)."
+)
 @click.option("--port", default=8765, show_default=True, type=int, help="Port; 0 picks a free one.")
-@click.option("--seed", type=int, default=None, help="Seed for ids, so replies are the same on every run.")
-@click.option("--default", "default", default=None, help="Scenario that answers requests naming none.")
+@click.option(
+    "--seed", type=int, default=None, help="Seed for ids, so replies are the same on every run."
+)
+@click.option(
+    "--default", "default", default=None, help="Scenario that answers requests naming none."
+)
 @click.option("--strict", is_flag=True, help="Refuse to start if any scenario file has a problem.")
-def serve(paths: tuple[Path, ...], host: str, port: int, seed: int | None, default: str | None, strict: bool) -> None:
+def serve(
+    paths: tuple[Path, ...],
+    host: str,
+    port: int,
+    seed: int | None,
+    default: str | None,
+    strict: bool,
+) -> None:
     """Serve scenarios (files, folders, .sse captures); no PATH serves the bundled library."""
     report = load_scenarios(paths or [bundled_path()])
     for error in report.errors:
@@ -41,13 +54,18 @@ def serve(paths: tuple[Path, ...], host: str, port: int, seed: int | None, defau
         sys.exit(1)
     names = [s.name for s in report.scenarios]
     if default is not None and default not in names:
-        click.echo(f"streamrig: --default {default!r} is not a loaded scenario; loaded: {', '.join(names)}", err=True)
+        click.echo(
+            f"streamrig: --default {default!r} is not a loaded scenario; loaded: {', '.join(names)}",
+            err=True,
+        )
         sys.exit(2)
     registry = ScenarioRegistry(report.scenarios, default=default)
     try:
         asyncio.run(_serve(ServerState(registry, seed=seed), host, port))
     except OSError as error:
-        click.echo(f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True)
+        click.echo(
+            f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True
+        )
         sys.exit(1)
 
 
@@ -97,8 +115,8 @@ Journal: {url}/_streamrig/journal    Ctrl+C stops.""".replace("\n", "\n", -1)
 def _curl_example(url: str, scenarios: Sequence[Scenario]) -> str:
     return (
         f"curl -N {url}/v1/messages -H 'content-type: application/json' -H 'x-api-key: test' "
-        "-d '{\"model\":\"claude-test\",\"max_tokens\":256,\"stream\":true,"
-        "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'"
+        '-d \'{"model":"claude-test","max_tokens":256,"stream":true,'
+        '"messages":[{"role":"user","content":"Hello"}]}\''
     )
 
 

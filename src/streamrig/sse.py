@@ -34,7 +34,11 @@ def encode_event(data: Any, event: str | None = None) -> bytes:
     A `str` is written as-is (for `[DONE]` or deliberately odd data); any other
     value is JSON-encoded without spaces, as Anthropic and OpenAI send it.
     """
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = (
+        data
+        if isinstance(data, str)
+        else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    )
     lines = "".join(f"data: {line}\n" for line in text.split("\n"))
     head = f"event: {event}\n" if event is not None else ""
     return (head + lines + "\n").encode("utf-8")

@@ -75,7 +75,9 @@ def test_bundled_library_is_large_enough():
 
 
 @pytest.mark.parametrize(("scenario", "provider"), CASES)
-def test_sdk_stream_equals_our_accumulator_and_stream_false(scenario, provider, fresh, anthropic_sync, openai_sync):
+def test_sdk_stream_equals_our_accumulator_and_stream_false(
+    scenario, provider, fresh, anthropic_sync, openai_sync
+):
     streamed = sdk.stream_final(provider, anthropic_sync, openai_sync, scenario.name)
     fresh.reset()
     ours = raw_accumulated(fresh, provider, scenario.name)
@@ -88,7 +90,9 @@ def test_sdk_stream_equals_our_accumulator_and_stream_false(scenario, provider, 
 
 
 @pytest.mark.parametrize(("scenario", "provider"), CASES)
-async def test_async_sdk_stream_equals_our_accumulator(scenario, provider, fresh, anthropic_async, openai_async):
+async def test_async_sdk_stream_equals_our_accumulator(
+    scenario, provider, fresh, anthropic_async, openai_async
+):
     streamed = await sdk.stream_final_async(provider, anthropic_async, openai_async, scenario.name)
     fresh.reset()
     ours = raw_accumulated(fresh, provider, scenario.name)
@@ -102,7 +106,9 @@ def test_unsupported_pairs_get_a_400_naming_scenario_and_provider(scenario, prov
     assert response.status_code == 400
     message = json.dumps(response.json())
     assert scenario.name in message
-    assert provider.title in message or (scenario.provider is not None and scenario.provider.title in message)
+    assert provider.label in message or (
+        scenario.provider is not None and scenario.provider.label in message
+    )
 
 
 def assert_carries_reply(final, provider: Provider, scenario: Scenario) -> None:
@@ -129,7 +135,9 @@ def neutral(final, provider: Provider):
         return text, calls, thinking, ""
     if provider is Provider.OPENAI_CHAT:
         message = final.choices[0].message
-        calls = [(c.function.name, json.loads(c.function.arguments)) for c in message.tool_calls or []]
+        calls = [
+            (c.function.name, json.loads(c.function.arguments)) for c in message.tool_calls or []
+        ]
         return message.content or "", calls, "", message.refusal or ""
     text, calls, thinking, refusal = "", [], "", ""
     for item in final.output:

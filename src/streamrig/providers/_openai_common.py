@@ -23,9 +23,21 @@ ERROR_TYPES = {
 
 # Anthropic's error names, so one scenario's `error:` works on every endpoint.
 _FROM_ANTHROPIC = {
-    "overloaded_error": ("server_error", "server_overloaded", "The server is overloaded. Please try again later."),
-    "api_error": ("server_error", "server_error", "The server had an error while processing your request. Sorry about that!"),
-    "rate_limit_error": ("requests", "rate_limit_exceeded", "Rate limit reached. Please try again later."),
+    "overloaded_error": (
+        "server_error",
+        "server_overloaded",
+        "The server is overloaded. Please try again later.",
+    ),
+    "api_error": (
+        "server_error",
+        "server_error",
+        "The server had an error while processing your request. Sorry about that!",
+    ),
+    "rate_limit_error": (
+        "requests",
+        "rate_limit_exceeded",
+        "Rate limit reached. Please try again later.",
+    ),
     "timeout_error": ("server_error", "timeout", "Request timed out."),
     "invalid_request_error": ("invalid_request_error", None, "Invalid request."),
 }

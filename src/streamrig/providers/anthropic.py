@@ -88,7 +88,7 @@ class AnthropicMessages:
             blocks = [TextPart("")]  # the API opens an empty text block before refusing
         output_text = "".join(_part_text(part) for part in blocks)
         usage = ctx.usage(reply, output_text)
-        message = {
+        message: dict[str, Any] = {
             "id": "msg_01" + random_base62(ctx.rng, 22),
             "type": "message",
             "role": "assistant",
@@ -180,8 +180,16 @@ class AnthropicMessages:
     def error_body(
         self, status: int, message: str, error_type: str | None, request_id: str
     ) -> dict[str, Any]:
-        kind = _anthropic_error_type(error_type) if error_type else ERROR_TYPES.get(status, "api_error")
-        return {"type": "error", "error": {"type": kind, "message": message}, "request_id": request_id}
+        kind = (
+            _anthropic_error_type(error_type)
+            if error_type
+            else ERROR_TYPES.get(status, "api_error")
+        )
+        return {
+            "type": "error",
+            "error": {"type": kind, "message": message},
+            "request_id": request_id,
+        }
 
     def headers(self, request_id: str, streaming: bool) -> dict[str, str]:
         reset = (datetime.now(timezone.utc) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -190,7 +198,12 @@ class AnthropicMessages:
             "request-id": request_id,
             "anthropic-organization-id": "00000000-0000-4000-8000-000000000000",
         }
-        for kind, limit in (("requests", 4000), ("tokens", 2000000), ("input-tokens", 1600000), ("output-tokens", 400000)):
+        for kind, limit in (
+            ("requests", 4000),
+            ("tokens", 2000000),
+            ("input-tokens", 1600000),
+            ("output-tokens", 400000),
+        ):
             headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
             headers[f"anthropic-ratelimit-{kind}-remaining"] = str(limit - 1)
             headers[f"anthropic-ratelimit-{kind}-reset"] = reset

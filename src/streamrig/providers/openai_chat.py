@@ -75,7 +75,9 @@ class OpenAIChat:
             "system_fingerprint": "fp_" + random_hex(ctx.rng, 10),
         }
 
-        def chunk(delta: dict[str, Any], finish: str | None = None, content: bool = True) -> WireEvent:
+        def chunk(
+            delta: dict[str, Any], finish: str | None = None, content: bool = True
+        ) -> WireEvent:
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
             data = {**base, "choices": [choice]}
             if ctx.include_usage:
@@ -117,7 +119,11 @@ class OpenAIChat:
                     yield {"tool_calls": [{"index": tool_index, "function": {"arguments": piece}}]}
                 tool_index += 1
                 continue
-            key, text = ("refusal", part.refusal) if isinstance(part, RefusalPart) else ("content", _text(part))
+            key, text = (
+                ("refusal", part.refusal)
+                if isinstance(part, RefusalPart)
+                else ("content", _text(part))
+            )
             if pending is not None:
                 yield pending
                 pending = None
@@ -166,10 +172,12 @@ class OpenAIChat:
 
 
 def _reject_unsupported(reply: Reply, ctx: EncodeContext) -> None:
-    title = Provider.OPENAI_CHAT.title
+    title = Provider.OPENAI_CHAT.label
     for part in reply.parts:
         if isinstance(part, ThinkingPart):
-            raise UnsupportedFeature(ctx.scenario, title, "a thinking part", "use /v1/messages or /v1/responses")
+            raise UnsupportedFeature(
+                ctx.scenario, title, "a thinking part", "use /v1/messages or /v1/responses"
+            )
         if isinstance(part, TextPart) and part.citations:
             raise UnsupportedFeature(ctx.scenario, title, "citations", "use /v1/messages")
 
@@ -204,7 +212,9 @@ def _accumulate(events: Iterable[Any]) -> dict[str, Any]:
         if data.get("usage") is not None:
             result["usage"] = data["usage"]
         for choice in data["choices"]:
-            _fold_choice(choices.setdefault(choice["index"], _empty_choice(choice["index"])), choice)
+            _fold_choice(
+                choices.setdefault(choice["index"], _empty_choice(choice["index"])), choice
+            )
     if result is None:
         raise ValueError("no chat.completion.chunk: nothing to accumulate")
     result["choices"] = [choices[index] for index in sorted(choices)]
@@ -228,7 +238,9 @@ def _fold_choice(target: dict[str, Any], choice: Mapping[str, Any]) -> None:
     for call in delta.get("tool_calls") or []:
         calls = message.setdefault("tool_calls", [])
         while len(calls) <= call["index"]:
-            calls.append({"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+            calls.append(
+                {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
+            )
         slot = calls[call["index"]]
         if call.get("id"):
             slot["id"] = call["id"]

@@ -65,7 +65,7 @@ class OpenAIResponses:
         for part in reply.parts:
             if isinstance(part, TextPart) and part.citations:
                 raise UnsupportedFeature(
-                    ctx.scenario, Provider.OPENAI_RESPONSES.title, "citations", "use /v1/messages"
+                    ctx.scenario, Provider.OPENAI_RESPONSES.label, "citations", "use /v1/messages"
                 )
         return _Encoder(reply, ctx).events()
 
@@ -121,8 +121,10 @@ class _Encoder:
         self.response_id = "resp_" + random_hex(ctx.rng, 48)
         self.out: list[WireEvent] = []
 
-    def emit(self, kind: str, content: bool = False, **fields: Any) -> None:
-        self.out.append(WireEvent({"type": kind, **fields, "sequence_number": self.sequence}, kind, content))
+    def emit(self, kind: str, *, content: bool = False, **fields: Any) -> None:
+        self.out.append(
+            WireEvent({"type": kind, **fields, "sequence_number": self.sequence}, kind, content)
+        )
         self.sequence += 1
 
     def events(self) -> list[WireEvent]:
@@ -190,19 +192,33 @@ class _Encoder:
 
     def message(self, index: int, group: list[Part]) -> dict[str, Any]:
         item_id = "msg_" + random_hex(self.ctx.rng, 48)
-        item: dict[str, Any] = {"id": item_id, "type": "message", "status": "in_progress", "content": [], "role": "assistant"}
+        item: dict[str, Any] = {
+            "id": item_id,
+            "type": "message",
+            "status": "in_progress",
+            "content": [],
+            "role": "assistant",
+        }
         self.emit("response.output_item.added", output_index=index, item=item)
-        parts = [self.content_part(item_id, index, position, part) for position, part in enumerate(group)]
+        parts = [
+            self.content_part(item_id, index, position, part) for position, part in enumerate(group)
+        ]
         done = {**item, "status": "completed", "content": parts}
         self.emit("response.output_item.done", output_index=index, item=done)
         return done
 
     def content_part(self, item_id: str, index: int, position: int, part: Part) -> dict[str, Any]:
-        where = {"item_id": item_id, "output_index": index, "content_index": position}
+        where: dict[str, Any] = {
+            "item_id": item_id,
+            "output_index": index,
+            "content_index": position,
+        }
         if isinstance(part, RefusalPart):
-            self.emit("response.content_part.added", **where, part={"type": "refusal", "refusal": ""})
+            self.emit(
+                "response.content_part.added", **where, part={"type": "refusal", "refusal": ""}
+            )
             for piece in chunk_text(part.refusal, self.reply.chunking):
-                self.emit("response.refusal.delta", True, **where, delta=piece)
+                self.emit("response.refusal.delta", content=True, **where, delta=piece)
             self.emit("response.refusal.done", **where, refusal=part.refusal)
             done: dict[str, Any] = {"type": "refusal", "refusal": part.refusal}
         else:
@@ -210,7 +226,9 @@ class _Encoder:
             empty = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
             self.emit("response.content_part.added", **where, part=empty)
             for piece in chunk_text(part.text, self.reply.chunking):
-                self.emit("response.output_text.delta", True, **where, delta=piece, logprobs=[])
+                self.emit(
+                    "response.output_text.delta", content=True, **where, delta=piece, logprobs=[]
+                )
             self.emit("response.output_text.done", **where, text=part.text, logprobs=[])
             done = {**empty, "text": part.text}
         self.emit("response.content_part.done", **where, part=done)
@@ -219,12 +237,30 @@ class _Encoder:
     def function_call(self, index: int, part: ToolCallPart) -> dict[str, Any]:
         item_id = "fc_" + random_hex(self.ctx.rng, 48)
         call_id = part.id or "call_" + random_base62(self.ctx.rng, 24)
-        item = {"id": item_id, "type": "function_call", "status": "in_progress", "arguments": "", "call_id": call_id, "name": part.name}
+        item = {
+            "id": item_id,
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": call_id,
+            "name": part.name,
+        }
         self.emit("response.output_item.added", output_index=index, item=item)
         arguments = json.dumps(dict(part.input), ensure_ascii=False, separators=(",", ":"))
         for piece in chunk_text(arguments, self.reply.chunking):
-            self.emit("response.function_call_arguments.delta", True, item_id=item_id, output_index=index, delta=piece)
-        self.emit("response.function_call_arguments.done", item_id=item_id, output_index=index, arguments=arguments)
+            self.emit(
+                "response.function_call_arguments.delta",
+                content=True,
+                item_id=item_id,
+                output_index=index,
+                delta=piece,
+            )
+        self.emit(
+            "response.function_call_arguments.done",
+            item_id=item_id,
+            output_index=index,
+            arguments=arguments,
+        )
         done = {**item, "status": "completed", "arguments": arguments}
         self.emit("response.output_item.done", output_index=index, item=done)
         return done
@@ -233,10 +269,14 @@ class _Encoder:
         item_id = "rs_" + random_hex(self.ctx.rng, 48)
         item: dict[str, Any] = {"id": item_id, "type": "reasoning", "summary": []}
         self.emit("response.output_item.added", output_index=index, item=item)
-        where = {"item_id": item_id, "output_index": index, "summary_index": 0}
-        self.emit("response.reasoning_summary_part.added", **where, part={"type": "summary_text", "text": ""})
+        where: dict[str, Any] = {"item_id": item_id, "output_index": index, "summary_index": 0}
+        self.emit(
+            "response.reasoning_summary_part.added",
+            **where,
+            part={"type": "summary_text", "text": ""},
+        )
         for piece in chunk_text(part.thinking, self.reply.chunking):
-            self.emit("response.reasoning_summary_text.delta", True, **where, delta=piece)
+            self.emit("response.reasoning_summary_text.delta", content=True, **where, delta=piece)
         self.emit("response.reasoning_summary_text.done", **where, text=part.thinking)
         summary = {"type": "summary_text", "text": part.thinking}
         self.emit("response.reasoning_summary_part.done", **where, part=summary)
@@ -257,7 +297,8 @@ def _accumulate(events: Iterable[Any]) -> dict[str, Any]:
             continue
         kind = data.get("type")
         if kind in _LIFECYCLE_END:
-            return json.loads(json.dumps(data["response"]))
+            final: dict[str, Any] = json.loads(json.dumps(data["response"]))
+            return final
         if kind in ("response.created", "response.in_progress", "response.queued"):
             snapshot = json.loads(json.dumps(data["response"]))
         elif kind in ("response.output_item.added", "response.output_item.done"):

@@ -36,7 +36,6 @@ from ._validate import schema
 
 __all__ = [
     "SCENARIO_SUFFIXES",
-    "ScenarioSource",
     "Chunking",
     "Citation",
     "ErrorEventStep",
@@ -50,6 +49,7 @@ __all__ = [
     "Reply",
     "Scenario",
     "ScenarioError",
+    "ScenarioSource",
     "Step",
     "StopReason",
     "TextPart",

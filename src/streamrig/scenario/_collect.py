@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from .._errors import ScenarioError, UsageError
 from ._bundled import bundled_path
@@ -14,14 +14,16 @@ from ._model import Scenario
 __all__ = ["ScenarioSource", "collect_scenarios"]
 
 # A path (file or folder), a Scenario, a mapping in the YAML form, or a list of those.
-ScenarioSource = Union[str, Path, Scenario, Mapping[str, Any], Iterable[Any], None]
+ScenarioSource = str | Path | Scenario | Mapping[str, Any] | Iterable[Any] | None
 
 
 def collect_scenarios(source: ScenarioSource) -> list[Scenario]:
     """Normalise `source` once; None means the bundled library. Any problem raises ScenarioError."""
     if source is None:
         source = bundled_path()
-    items: Iterable[Any] = [source] if isinstance(source, (str, Path, Scenario, Mapping)) else source
+    items: Iterable[Any] = (
+        [source] if isinstance(source, (str, Path, Scenario, Mapping)) else source
+    )
     scenarios: list[Scenario] = []
     problems: list[ScenarioError] = []
     for item in items:

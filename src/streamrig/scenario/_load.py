@@ -60,9 +60,13 @@ def load_scenarios(paths: Iterable[str | Path]) -> LoadReport:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+            files = sorted(
+                p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file()
+            )
             for file in files:
-                _load_into(report, file, default_name=file.relative_to(path).with_suffix("").as_posix())
+                _load_into(
+                    report, file, default_name=file.relative_to(path).with_suffix("").as_posix()
+                )
         elif path.is_file():
             _load_into(report, path, default_name=path.stem)
         else:
@@ -104,7 +108,9 @@ def scenario_from_mapping(
     return _build(data, default_name, Path(source) if source is not None else None)
 
 
-def _parse_yaml(text: str, source: Path | str | None) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+def _parse_yaml(
+    text: str, source: Path | str | None
+) -> tuple[Any, dict[tuple[str | int, ...], int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -121,7 +127,9 @@ def _parse_yaml(text: str, source: Path | str | None) -> tuple[Any, dict[tuple[s
     return data, lines
 
 
-def _map_lines(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:
+def _map_lines(
+    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
+) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -192,7 +200,9 @@ def scenario_from_sse(body: bytes, name: str, source: Path | str | None = None) 
             path=source,
             line=1,
         )
-    return Scenario(name=name, body=body, provider=provider, source=Path(source) if source else None)
+    return Scenario(
+        name=name, body=body, provider=provider, source=Path(source) if source else None
+    )
 
 
 def infer_provider(body: bytes) -> Provider | None:
@@ -205,5 +215,3 @@ def infer_provider(body: bytes) -> Provider | None:
     if b"chat.completion.chunk" in head:
         return Provider.OPENAI_CHAT
     return None
-
-

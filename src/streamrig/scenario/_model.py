@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 __all__ = [
     "Chunking",
@@ -40,11 +40,11 @@ class Provider(str, enum.Enum):
     OPENAI_RESPONSES = "openai-responses"
 
     @property
-    def title(self) -> str:
-        return _TITLES[self]
+    def label(self) -> str:
+        return _LABELS[self]
 
 
-_TITLES = {
+_LABELS = {
     Provider.ANTHROPIC: "Anthropic Messages",
     Provider.OPENAI_CHAT: "OpenAI Chat Completions",
     Provider.OPENAI_RESPONSES: "OpenAI Responses",
@@ -117,7 +117,7 @@ class RefusalPart:
     category: str | None = None
 
 
-Part = Union[TextPart, ThinkingPart, ToolCallPart, RefusalPart]
+Part = TextPart | ThinkingPart | ToolCallPart | RefusalPart
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +180,7 @@ class ErrorEventStep:
     message: str | None = None
 
 
-Step = Union[EventStep, WaitStep, RawStep, ErrorEventStep]
+Step = EventStep | WaitStep | RawStep | ErrorEventStep
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,15 +47,24 @@ def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[Scena
     return found
 
 
-def _schema_problems(data: Any, lines: LineMap, source: Path | str | None) -> Iterator[ScenarioError]:
+def _schema_problems(
+    data: Any, lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
     for error in _validator().iter_errors(data):
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed)):
-                yield _at(source, lines, (*path, key), f"unknown key; allowed here: {', '.join(allowed)}")
+                yield _at(
+                    source, lines, (*path, key), f"unknown key; allowed here: {', '.join(allowed)}"
+                )
         elif error.validator == "oneOf" and path and path[-1] == "chunking":
-            yield _at(source, lines, path, f"expected words, chars, whole or a positive integer, got {error.instance!r}")
+            yield _at(
+                source,
+                lines,
+                path,
+                f"expected words, chars, whole or a positive integer, got {error.instance!r}",
+            )
         else:
             yield _at(source, lines, path, _describe(error))
 
@@ -66,7 +75,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
         wanted_text = " or ".join(wanted) if isinstance(wanted, list) else wanted
         return f"expected {wanted_text}, got {_type_name(error.instance)} {error.instance!r}"
     if error.validator == "enum":
-        return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+        allowed: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
+        return f"{error.instance!r} is not one of: {', '.join(map(str, allowed))}"
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
     if error.validator == "pattern":
@@ -79,13 +89,25 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _semantic_problems(data: Mapping[str, Any], lines: LineMap, source: Path | str | None) -> Iterator[ScenarioError]:
+def _semantic_problems(
+    data: Mapping[str, Any], lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
     has_reply, has_events = "reply" in data, "events" in data
     if has_reply == has_events:
         what = "both" if has_reply else "neither"
-        yield _at(source, lines, (), f"a scenario needs exactly one of `reply` or `events`, this has {what}")
+        yield _at(
+            source,
+            lines,
+            (),
+            f"a scenario needs exactly one of `reply` or `events`, this has {what}",
+        )
     if has_events and "provider" not in data:
-        yield _at(source, lines, ("events",), "low-level `events` need `provider`: anthropic, openai-chat or openai-responses")
+        yield _at(
+            source,
+            lines,
+            ("events",),
+            "low-level `events` need `provider`: anthropic, openai-chat or openai-responses",
+        )
     regex = data.get("match", {}).get("regex") if isinstance(data.get("match"), Mapping) else None
     if isinstance(regex, str):
         try:
@@ -103,15 +125,24 @@ def _one_kind_each(
         return
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
-            yield _at(source, lines, (key, index), f"expected a mapping with one of {', '.join(kinds)}")
+            yield _at(
+                source, lines, (key, index), f"expected a mapping with one of {', '.join(kinds)}"
+            )
             continue
         present = [kind for kind in kinds if kind in item]
         if len(present) != 1:
             got = ", ".join(present) if present else ", ".join(map(str, item)) or "nothing"
-            yield _at(source, lines, (key, index), f"each item needs exactly one of {', '.join(kinds)}; got {got}")
+            yield _at(
+                source,
+                lines,
+                (key, index),
+                f"each item needs exactly one of {', '.join(kinds)}; got {got}",
+            )
 
 
-def _at(source: Path | str | None, lines: LineMap, path: tuple[Any, ...], message: str) -> ScenarioError:
+def _at(
+    source: Path | str | None, lines: LineMap, path: tuple[Any, ...], message: str
+) -> ScenarioError:
     return ScenarioError(message, path=source, line=_line_of(lines, path), key=_key_text(path))
 
 

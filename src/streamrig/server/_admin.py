@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .._version import __version__
 from .._errors import ScenarioError
+from .._version import __version__
 from ..scenario import Scenario, scenario_from_text
 from ._state import STATE_KEY
 
@@ -79,5 +79,3 @@ async def _journal(request: web.Request) -> web.Response:
 async def _clear_journal(request: web.Request) -> web.Response:
     request.app[STATE_KEY].journal.clear()
     return web.Response(status=204)
-
-

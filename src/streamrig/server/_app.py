@@ -53,14 +53,20 @@ def _provider_handler(wire: WireFormat) -> Handler:
 async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     entry = state.journal.open(
-        time=time.time(), method=request.method, path=request.path,
-        headers=redact_headers(request.headers), body=None, provider=wire.provider.value,
+        time=time.time(),
+        method=request.method,
+        path=request.path,
+        headers=redact_headers(request.headers),
+        body=None,
+        provider=wire.provider.value,
     )
     rng = random.Random()
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return _error(wire, entry, rng, 413, f"Request exceeds the maximum size of {MAX_BODY_BYTES} bytes.")
+        return _error(
+            wire, entry, rng, 413, f"Request exceeds the maximum size of {MAX_BODY_BYTES} bytes."
+        )
     entry.body = _journal_body(raw)
     try:
         body = json.loads(raw)
@@ -97,14 +103,22 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
     return response
 
 
-def _headers(wire: WireFormat, rng: random.Random, streaming: bool, scenario: str | None) -> dict[str, str]:
+def _headers(
+    wire: WireFormat, rng: random.Random, streaming: bool, scenario: str | None
+) -> dict[str, str]:
     headers = wire.headers(wire.request_id(rng), streaming)
     if scenario is not None:
         headers[SCENARIO_HEADER] = scenario
     return headers
 
 
-def _json(wire: WireFormat, entry: JournalEntry, rng: random.Random, message: dict[str, Any], scenario: str) -> web.Response:
+def _json(
+    wire: WireFormat,
+    entry: JournalEntry,
+    rng: random.Random,
+    message: dict[str, Any],
+    scenario: str,
+) -> web.Response:
     entry.status, entry.outcome = 200, Outcome.COMPLETED
     text = _compact(message)
     return web.Response(text=text, headers=_headers(wire, rng, False, scenario))

@@ -11,7 +11,16 @@ from typing import Any
 __all__ = ["FrameRecord", "Journal", "JournalEntry", "Outcome", "redact_headers"]
 
 SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie", "set-cookie", "openai-api-key", "anthropic-api-key"}
+    {
+        "authorization",
+        "x-api-key",
+        "api-key",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "openai-api-key",
+        "anthropic-api-key",
+    }
 )
 REDACTED = "[redacted]"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import ProviderMismatch
-from ..providers import EncodeContext, WireEvent, WireFormat
+from ..providers import EncodeContext, WireFormat
 from ..scenario import ErrorEventStep, EventStep, RawStep, Scenario, WaitStep
 from ..sse import SSEDecoder, encode_event, split_events
 
@@ -26,7 +26,7 @@ class Frame:
 def check_provider(scenario: Scenario, wire: WireFormat) -> None:
     """Raise ProviderMismatch when a single-provider scenario is asked for elsewhere."""
     if scenario.provider is not None and scenario.provider != wire.provider:
-        raise ProviderMismatch(scenario.name, scenario.provider.title, wire.provider.title)
+        raise ProviderMismatch(scenario.name, scenario.provider.label, wire.provider.label)
 
 
 def frames_for(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> list[Frame]:
@@ -87,5 +87,3 @@ def _parsed(data: Any) -> Any:
         return json.loads(data)
     except json.JSONDecodeError:
         return None
-
-

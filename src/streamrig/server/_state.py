@@ -55,7 +55,13 @@ class ServerState:
         return int(time.time()) if self.seed is None else _SEEDED_EPOCH + rng.randrange(86400)
 
     def context(
-        self, scenario: Scenario, wire: WireFormat, request: ProviderRequest, rng: random.Random, *, stream: bool
+        self,
+        scenario: Scenario,
+        wire: WireFormat,
+        request: ProviderRequest,
+        rng: random.Random,
+        *,
+        stream: bool,
     ) -> EncodeContext:
         return EncodeContext(
             scenario=scenario.name,
