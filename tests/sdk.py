@@ -122,7 +122,8 @@ def request_body(provider: Provider, stream: bool) -> tuple[str, dict[str, Any]]
 def normalise(obj: Any) -> Any:
     """A comparable form: JSON dump without nulls, and without stream-helper artefacts
     (the chat helper keeps each tool call's `index`, which a whole completion has not)."""
-    data = obj.model_dump(mode="json", exclude_none=True) if hasattr(obj, "model_dump") else obj
+    dump = getattr(obj, "model_dump", None)
+    data = dump(mode="json", exclude_none=True, warnings=False) if dump else obj
     return _strip(data)
 
 

@@ -41,8 +41,15 @@ def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[Scena
     if not isinstance(data, Mapping):
         kind = type(data).__name__ if data is not None else "an empty document"
         return [ScenarioError(f"a scenario is a mapping of keys, got {kind}", path=source, line=1)]
-    found = list(_schema_problems(data, lines, source))
-    found.extend(_semantic_problems(data, lines, source))
+    semantic = list(_semantic_problems(data, lines, source))
+    # An item with two kinds (text and thinking) trips both kinds' schemas; say it once.
+    covered = {error.key for error in semantic if error.key and error.key.endswith("]")}
+    found = [
+        error
+        for error in _schema_problems(data, lines, source)
+        if not any(error.key == key or (error.key or "").startswith(key + ".") for key in covered)
+    ]
+    found.extend(semantic)
     found.sort(key=lambda error: error.line or 0)
     return found
 

@@ -11,8 +11,8 @@ from typing import Any
 from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
-from ..providers import WIRE_FORMATS, RequestError, WireFormat
-from ..scenario import Provider
+from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat
+from ..scenario import Provider, Scenario
 from ._admin import add_admin_routes
 from ._journal import JournalEntry, Outcome, redact_headers
 from ._player import play
@@ -87,8 +87,7 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         rng = state.rng(print_, state.occurrence(print_))
         ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream)
         if not parsed.stream:
-            message = final_message(scenario, wire, ctx)
-            return _json(wire, entry, rng, message, scenario.name)
+            return _json(wire, entry, rng, _whole(scenario, wire, ctx), scenario.name)
         frames = frames_for(scenario, wire, ctx)
     except RequestError as exc:
         return _error(wire, entry, rng, exc.status, exc.message, exc.error_type)
@@ -96,11 +95,27 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         return _error(wire, entry, rng, 404, str(exc))
     except (UnsupportedFeature, ProviderMismatch) as exc:
         return _error(wire, entry, rng, 400, str(exc))
+    except _NotAccumulable as exc:
+        return _error(wire, entry, rng, 500, str(exc))
     response = web.StreamResponse(status=200, headers=_headers(wire, rng, True, scenario.name))
     await response.prepare(request)
     entry.status = 200
     await play(response, frames, entry)
     return response
+
+
+class _NotAccumulable(Exception):
+    pass
+
+
+def _whole(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> dict[str, Any]:
+    try:
+        return final_message(scenario, wire, ctx)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise _NotAccumulable(
+            f"scenario {scenario.name!r} has no complete {wire.provider.label} message to return "
+            f"for stream: false ({type(exc).__name__}: {exc}); request it with stream: true"
+        ) from exc
 
 
 def _headers(
