@@ -190,7 +190,7 @@ def test_serve_strict_refuses_to_start_on_a_broken_file(tmp_path):
         timeout=20,
     )
     assert result.returncode == 1
-    assert f"{tmp_path / 'bad.yaml'}:1: reply: expected array" in result.stderr
+    assert f"{tmp_path / 'bad.yaml'}:1: reply: expected list" in result.stderr
 
 
 def test_serve_unknown_default_is_a_usage_error(tmp_path):

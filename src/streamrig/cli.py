@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ._version import __version__
 from .scenario import Scenario, bundled_path, load_scenarios
-from .server import ScenarioRegistry, ServerState, create_app
+from .server import ScenarioRegistry, ServerState, create_runner
 
 __all__ = ["main"]
 
@@ -31,7 +31,14 @@ def main() -> None:
 )
 @click.option("--port", default=8765, show_default=True, type=int, help="Port; 0 picks a free one.")
 @click.option(
-    "--seed", type=int, default=None, help="Seed for ids, so replies are the same on every run."
+    "--seed", type=int, default=None, help="Seed for ids and jitter: replies repeat exactly."
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Scale every wait: 2 is twice as fast, 0 plays with no waits.",
 )
 @click.option(
     "--default", "default", default=None, help="Scenario that answers requests naming none."
@@ -42,6 +49,7 @@ def serve(
     host: str,
     port: int,
     seed: int | None,
+    speed: float,
     default: str | None,
     strict: bool,
 ) -> None:
@@ -61,7 +69,7 @@ def serve(
         sys.exit(2)
     registry = ScenarioRegistry(report.scenarios, default=default)
     try:
-        asyncio.run(_serve(ServerState(registry, seed=seed), host, port))
+        asyncio.run(_serve(ServerState(registry, seed=seed, speed=speed), host, port))
     except OSError as error:
         click.echo(
             f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True
@@ -70,7 +78,7 @@ def serve(
 
 
 async def _serve(state: ServerState, host: str, port: int) -> None:
-    runner = web.AppRunner(create_app(state), access_log=None, shutdown_timeout=0.3)
+    runner = create_runner(state, shutdown_timeout=0.3)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

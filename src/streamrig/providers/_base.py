@@ -6,7 +6,7 @@ import random
 import re
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..scenario import Chunking, Provider, Reply, Usage
@@ -66,6 +66,8 @@ class EncodeContext:
     created: int
     include_usage: bool = False
     input_chars: int = 0
+    # Jitter and random faults draw from here, so they never shift the ids.
+    chaos: random.Random = field(default_factory=random.Random)
 
     def usage(self, reply: Reply, output_text: str) -> Usage:
         """The reply's usage with estimates filled in where the scenario gave none."""
@@ -104,6 +106,8 @@ class WireFormat(Protocol):
     ) -> dict[str, Any]: ...
 
     def headers(self, request_id: str, streaming: bool) -> dict[str, str]: ...
+
+    def default_message(self, status: int, error_type: str | None) -> str: ...
 
     def request_id(self, rng: random.Random) -> str: ...
 

@@ -7,7 +7,26 @@ from typing import Any
 
 from ._base import random_hex
 
-__all__ = ["openai_error", "openai_error_body", "openai_headers", "openai_request_id"]
+__all__ = [
+    "openai_default_message",
+    "openai_error",
+    "openai_error_body",
+    "openai_headers",
+    "openai_request_id",
+]
+
+_STATUS_MESSAGES = {
+    400: "Invalid request.",
+    401: "Incorrect API key provided.",
+    403: "You are not allowed to access this resource.",
+    404: "The model does not exist or you do not have access to it.",
+    409: "The request conflicted with another request.",
+    429: "Rate limit reached for requests. Please try again later.",
+    500: "The server had an error while processing your request. Sorry about that!",
+    502: "Bad gateway.",
+    503: "The engine is currently overloaded, please try again later.",
+    504: "The server did not respond in time.",
+}
 
 ERROR_TYPES = {
     400: ("invalid_request_error", None),
@@ -56,6 +75,12 @@ def openai_error_body(status: int, message: str, error_type: str | None) -> dict
         kind, code = ERROR_TYPES.get(status, ("server_error", None))
         error = {"message": message, "type": kind, "param": None, "code": code}
     return {"error": error}
+
+
+def openai_default_message(status: int, error_type: str | None) -> str:
+    if error_type is not None:
+        return str(openai_error(error_type, None)["message"])
+    return _STATUS_MESSAGES.get(status, "The server had an error while processing your request.")
 
 
 def openai_headers(request_id: str, streaming: bool) -> dict[str, str]:

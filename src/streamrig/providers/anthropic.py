@@ -211,6 +211,14 @@ class AnthropicMessages:
             headers["cache-control"] = "no-cache"
         return headers
 
+    def default_message(self, status: int, error_type: str | None) -> str:
+        kind = (
+            _anthropic_error_type(error_type)
+            if error_type
+            else ERROR_TYPES.get(status, "api_error")
+        )
+        return ERROR_MESSAGES.get(kind, kind)
+
     def request_id(self, rng: random.Random) -> str:
         return "req_011C" + random_base62(rng, 20)
 

@@ -28,7 +28,13 @@ from ._base import (
     random_hex,
     text_of_content,
 )
-from ._openai_common import openai_error, openai_error_body, openai_headers, openai_request_id
+from ._openai_common import (
+    openai_default_message,
+    openai_error,
+    openai_error_body,
+    openai_headers,
+    openai_request_id,
+)
 
 __all__ = ["OpenAIResponses"]
 
@@ -84,6 +90,9 @@ class OpenAIResponses:
 
     def headers(self, request_id: str, streaming: bool) -> dict[str, str]:
         return openai_headers(request_id, streaming)
+
+    def default_message(self, status: int, error_type: str | None) -> str:
+        return openai_default_message(status, error_type)
 
     def request_id(self, rng: random.Random) -> str:
         return openai_request_id(rng)

@@ -12,10 +12,13 @@ import yaml
 from .._errors import ScenarioError
 from ._model import (
     STOP_ALIASES,
+    Attempt,
     Chunking,
     Citation,
     ErrorEventStep,
     EventStep,
+    Fault,
+    FaultKind,
     Match,
     Part,
     Provider,
@@ -27,6 +30,7 @@ from ._model import (
     StopReason,
     TextPart,
     ThinkingPart,
+    Timing,
     ToolCallPart,
     Usage,
     WaitStep,
@@ -36,6 +40,7 @@ from ._validate import LineMap, problems
 __all__ = [
     "SCENARIO_SUFFIXES",
     "LoadReport",
+    "fault_from_mapping",
     "infer_provider",
     "load_scenarios",
     "scenario_from_mapping",
@@ -154,6 +159,80 @@ def _build(data: Mapping[str, Any], default_name: str, source: Path | None) -> S
         match=Match(**match) if match else None,
         description=data.get("description", ""),
         source=source,
+        timing=_timing(data.get("timing")) or Timing(),
+        faults=_faults(data.get("faults")),
+        attempts=_attempts(data.get("attempts")),
+        speed=float(data.get("speed", 1.0)),
+        line_endings=_LINE_ENDINGS[data.get("line_endings", "lf")],
+    )
+
+
+_LINE_ENDINGS = {"lf": "\n", "crlf": "\r\n", "cr": "\r"}
+
+
+def _timing(data: Mapping[str, Any] | None) -> Timing | None:
+    return None if data is None else Timing(**data)
+
+
+def _faults(items: Iterable[Mapping[str, Any]] | None) -> tuple[Fault, ...]:
+    return tuple(fault_from_mapping(item) for item in items or ())
+
+
+def fault_from_mapping(item: Mapping[str, Any]) -> Fault:
+    """A fault from its YAML form, e.g. `{after_events: 5, drop: reset}`."""
+    where = {
+        k: item[k]
+        for k in ("after_events", "at_byte", "after_ms", "probability", "seed")
+        if k in item
+    }
+    if "drop" in item:
+        return Fault(FaultKind(item["drop"]), stall_ms=item.get("stall_ms"), **where)
+    if "malformed" in item:
+        raw = item["malformed"]
+        return Fault(
+            FaultKind.MALFORMED, raw=raw.encode("utf-8") if isinstance(raw, str) else None, **where
+        )
+    if "error" in item:
+        return Fault(
+            FaultKind.ERROR, error_type=item["error"], message=item.get("message"), **where
+        )
+    if "split" in item:
+        split = item["split"]
+        return Fault(
+            FaultKind.SPLIT,
+            split_every=split.get("every"),
+            split_at=tuple(split.get("at", ())),
+            gap_ms=float(split.get("gap_ms", 0)),
+            **where,
+        )
+    if "drip" in item:
+        return Fault(FaultKind.DRIP, bytes_per_s=float(item["drip"]), **where)
+    ping = item["ping"]
+    if isinstance(ping, Mapping):
+        return Fault(FaultKind.PING, every_ms=float(ping["every_ms"]), **where)
+    return Fault(FaultKind.PING, count=int(ping), **where)
+
+
+def _attempts(data: Any) -> tuple[Attempt, ...]:
+    if data is None:
+        return ()
+    if isinstance(data, Mapping):  # shorthand: fail the first N, then play
+        failing = _attempt(
+            {k: v for k, v in data.items() if k != "fail"} | {"status": data.get("status", 529)}
+        )
+        return (*([failing] * int(data["fail"])), Attempt())
+    return tuple(_attempt(item) for item in data)
+
+
+def _attempt(item: Mapping[str, Any]) -> Attempt:
+    faults = item.get("faults")
+    return Attempt(
+        status=int(item.get("status", 200)),
+        headers={str(k): str(v) for k, v in (item.get("headers") or {}).items()},
+        error_type=item.get("error"),
+        message=item.get("message"),
+        faults=_faults(faults) if faults is not None else None,
+        timing=_timing(item.get("timing")),
     )
 
 

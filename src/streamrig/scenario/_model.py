@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "Attempt",
     "Chunking",
     "Citation",
     "ErrorEventStep",
     "EventStep",
+    "Fault",
+    "FaultKind",
     "Match",
     "Part",
     "Provider",
@@ -26,6 +29,7 @@ __all__ = [
     "StopReason",
     "TextPart",
     "ThinkingPart",
+    "Timing",
     "ToolCallPart",
     "Usage",
     "WaitStep",
@@ -184,6 +188,93 @@ Step = EventStep | WaitStep | RawStep | ErrorEventStep
 
 
 @dataclass(frozen=True, slots=True)
+class Timing:
+    """How fast a stream comes: time to first token, then one gap per content event."""
+
+    ttft_ms: float = 0.0
+    tokens_per_s: float | None = None  # each content event is one token
+    gap_ms: float | None = None  # a fixed gap instead of tokens_per_s
+    jitter: float = 0.0  # each gap varies by up to this fraction, seeded
+    seed: int | None = None  # None: the server's per-request seed
+
+    @property
+    def gap_s(self) -> float:
+        if self.gap_ms is not None:
+            return self.gap_ms / 1000
+        if self.tokens_per_s:
+            return 1 / self.tokens_per_s
+        return 0.0
+
+
+class FaultKind(str, enum.Enum):
+    """What goes wrong."""
+
+    RESET = "reset"  # abort the connection: no final chunk
+    TRUNCATE = "truncate"  # end the body cleanly mid-stream
+    STALL = "stall"  # stay open and silent (for stall_ms, or until the client leaves)
+    MALFORMED = "malformed"  # a data line that is not valid JSON
+    ERROR = "error"  # the provider's own mid-stream error event, then the end
+    SPLIT = "split"  # cut writes at byte offsets or every N bytes
+    DRIP = "drip"  # send at N bytes per second
+    PING = "ping"  # extra keep-alive pings
+
+
+# Faults that end the stream where they strike.
+ENDING_FAULTS = frozenset({FaultKind.RESET, FaultKind.TRUNCATE, FaultKind.ERROR})
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One fault: where it strikes (at most one of the four) and what it does."""
+
+    kind: FaultKind
+    after_events: int | None = None
+    at_byte: int | None = None
+    after_ms: float | None = None
+    probability: float | None = None  # per event, seeded
+    seed: int | None = None
+    error_type: str | None = None  # ERROR: e.g. overloaded_error
+    message: str | None = None  # ERROR: the error's message
+    stall_ms: float | None = None  # STALL: None holds until the client leaves
+    raw: bytes | None = None  # MALFORMED: exact bytes (default: a cut-off JSON event)
+    split_every: int | None = None  # SPLIT
+    split_at: tuple[int, ...] = ()  # SPLIT: byte offsets from the start of the body
+    gap_ms: float = 0.0  # SPLIT: pause between the pieces of one frame
+    bytes_per_s: float | None = None  # DRIP
+    count: int = 1  # PING: how many, at the position
+    every_ms: float | None = None  # PING: one whenever the stream is quiet this long
+
+    def describe(self) -> str:
+        """A short label for the journal, e.g. `reset after_events=5`."""
+        where = next(
+            (
+                f"{name}={getattr(self, name)}"
+                for name in ("after_events", "at_byte", "after_ms", "probability")
+                if getattr(self, name) is not None
+            ),
+            "",
+        )
+        what = self.kind.value + (f" {self.error_type}" if self.error_type else "")
+        return f"{what} {where}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How try N of the same request is answered: an HTTP error, or the stream (with its faults)."""
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    error_type: str | None = None  # the error body's type; default from the status
+    message: str | None = None
+    faults: tuple[Fault, ...] | None = None  # None: the scenario's own faults
+    timing: Timing | None = None  # None: the scenario's own timing
+
+    @property
+    def is_error(self) -> bool:
+        return self.status >= 300
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """When a scenario answers a request that did not name one. All given rules must hold."""
 
@@ -216,6 +307,17 @@ class Scenario:
     match: Match | None = None
     description: str = ""
     source: Path | None = None
+    timing: Timing = field(default_factory=Timing)
+    faults: tuple[Fault, ...] = ()
+    attempts: tuple[Attempt, ...] = ()
+    speed: float = 1.0  # scales every wait (2: twice as fast; 0: no waits)
+    line_endings: str = "\n"  # "\r\n" or "\r" to test a client's line splitting
+
+    def attempt(self, number: int) -> Attempt:
+        """What answers try `number` (1-based); the last entry repeats; none: play as written."""
+        if not self.attempts:
+            return Attempt()
+        return self.attempts[min(number, len(self.attempts)) - 1]
 
     @property
     def providers(self) -> tuple[Provider, ...]:

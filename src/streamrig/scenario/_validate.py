@@ -21,6 +21,9 @@ LineMap = Mapping[tuple[str | int, ...], int]
 
 _PART_KINDS = ("text", "thinking", "tool_call", "refusal")
 _EVENT_KINDS = ("data", "wait_ms", "raw", "error")
+_FAULT_KINDS = ("drop", "malformed", "error", "split", "drip", "ping")
+_WHERE = ("after_events", "at_byte", "after_ms", "probability")
+_ENDING_OR_POINT = ("drop", "malformed", "error")
 
 
 @cache
@@ -65,6 +68,10 @@ def _schema_problems(
                 yield _at(
                     source, lines, (*path, key), f"unknown key; allowed here: {', '.join(allowed)}"
                 )
+        elif error.validator == "oneOf" and path and path[-1] != "chunking" and error.context:
+            # Report the branch that fits the value best, at its own depth.
+            branch = _fitting_branch(error.context)
+            yield _at(source, lines, (*path, *branch.relative_path), _describe(branch))
         elif error.validator == "oneOf" and path and path[-1] == "chunking":
             yield _at(
                 source,
@@ -76,10 +83,37 @@ def _schema_problems(
             yield _at(source, lines, path, _describe(error))
 
 
+def _fitting_branch(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationError:
+    """Of a oneOf's branch errors, the one from the branch whose type fits the value, deepest first."""
+    fitting = [e for e in errors if not (e.validator == "type" and not e.relative_path)]
+    if fitting:
+        return max(fitting, key=lambda e: len(e.relative_path))
+    wanted = " or ".join(
+        _YAML_TYPES.get(str(e.validator_value), str(e.validator_value)) for e in errors
+    )
+    first = errors[0]
+    return jsonschema.ValidationError(
+        f"expected {wanted}, got {_type_name(first.instance)} {first.instance!r}", validator="oneOf"
+    )
+
+
+_YAML_TYPES = {
+    "object": "mapping",
+    "array": "list",
+    "integer": "integer",
+    "number": "number",
+    "string": "string",
+}
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "type":
-        wanted = error.validator_value
-        wanted_text = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        wanted: Any = error.validator_value
+        names = [
+            _YAML_TYPES.get(str(w), str(w))
+            for w in (wanted if isinstance(wanted, list) else [wanted])
+        ]
+        wanted_text = " or ".join(names)
         return f"expected {wanted_text}, got {_type_name(error.instance)} {error.instance!r}"
     if error.validator == "enum":
         allowed: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
@@ -123,17 +157,62 @@ def _semantic_problems(
             yield _at(source, lines, ("match", "regex"), f"not a valid regular expression: {exc}")
     yield from _one_kind_each(data.get("reply"), "reply", _PART_KINDS, lines, source)
     yield from _one_kind_each(data.get("events"), "events", _EVENT_KINDS, lines, source)
+    yield from _fault_problems(data.get("faults"), ("faults",), lines, source)
+    attempts = data.get("attempts")
+    if isinstance(attempts, list):
+        for index, attempt in enumerate(attempts):
+            if isinstance(attempt, Mapping):
+                faults = attempt.get("faults")
+                yield from _fault_problems(faults, ("attempts", index, "faults"), lines, source)
+
+
+def _fault_problems(
+    faults: Any, path: tuple[Any, ...], lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
+    if not isinstance(faults, list):
+        return
+    yield from _one_kind_each_at(faults, path, _FAULT_KINDS, lines, source)
+    for index, fault in enumerate(faults):
+        if not isinstance(fault, Mapping):
+            continue
+        places = [name for name in _WHERE if name in fault]
+        if len(places) > 1:
+            yield _at(
+                source,
+                lines,
+                (*path, index),
+                f"a fault strikes at one place; got {', '.join(places)}",
+            )
+        if not places and any(kind in fault for kind in _ENDING_OR_POINT):
+            yield _at(
+                source, lines, (*path, index), f"say where it strikes: one of {', '.join(_WHERE)}"
+            )
+        if "stall_ms" in fault and fault.get("drop") != "stall":
+            yield _at(source, lines, (*path, index, "stall_ms"), "stall_ms goes with `drop: stall`")
+        split = fault.get("split")
+        if isinstance(split, Mapping) and ("every" in split) == ("at" in split):
+            yield _at(source, lines, (*path, index, "split"), "give exactly one of `every` or `at`")
 
 
 def _one_kind_each(
     items: Any, key: str, kinds: Sequence[str], lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
+    yield from _one_kind_each_at(items, (key,), kinds, lines, source)
+
+
+def _one_kind_each_at(
+    items: Any,
+    path: tuple[Any, ...],
+    kinds: Sequence[str],
+    lines: LineMap,
+    source: Path | str | None,
 ) -> Iterator[ScenarioError]:
     if not isinstance(items, list):
         return
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
             yield _at(
-                source, lines, (key, index), f"expected a mapping with one of {', '.join(kinds)}"
+                source, lines, (*path, index), f"expected a mapping with one of {', '.join(kinds)}"
             )
             continue
         present = [kind for kind in kinds if kind in item]
@@ -142,7 +221,7 @@ def _one_kind_each(
             yield _at(
                 source,
                 lines,
-                (key, index),
+                (*path, index),
                 f"each item needs exactly one of {', '.join(kinds)}; got {got}",
             )
 

@@ -1,8 +1,8 @@
 """The mock server: aiohttp app, scenario selection, the player, the journal, the admin API."""
 
-from ._app import MAX_BODY_BYTES, SCENARIO_HEADER, create_app
+from ._app import MAX_BODY_BYTES, SCENARIO_HEADER, create_app, create_runner
 from ._journal import FrameRecord, Journal, JournalEntry, Outcome, redact_headers
-from ._schedule import Frame, final_message, frames_for
+from ._schedule import Ending, Frame, Hold, Plan, final_message, plan_stream
 from ._select import ScenarioRegistry, UnknownScenario
 from ._state import ServerState
 from ._thread import MockServer
@@ -10,17 +10,21 @@ from ._thread import MockServer
 __all__ = [
     "MAX_BODY_BYTES",
     "SCENARIO_HEADER",
+    "Ending",
     "Frame",
     "FrameRecord",
+    "Hold",
     "Journal",
     "JournalEntry",
     "MockServer",
     "Outcome",
+    "Plan",
     "ScenarioRegistry",
     "ServerState",
     "UnknownScenario",
     "create_app",
+    "create_runner",
     "final_message",
-    "frames_for",
+    "plan_stream",
     "redact_headers",
 ]

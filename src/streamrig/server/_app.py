@@ -12,15 +12,15 @@ from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
 from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat
-from ..scenario import Provider, Scenario
+from ..scenario import Attempt, Provider, Scenario
 from ._admin import add_admin_routes
 from ._journal import JournalEntry, Outcome, redact_headers
 from ._player import play
-from ._schedule import check_provider, final_message, frames_for
+from ._schedule import check_provider, final_message, plan_stream
 from ._select import UnknownScenario
 from ._state import STATE_KEY, ServerState, fingerprint
 
-__all__ = ["MAX_BODY_BYTES", "SCENARIO_HEADER", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "SCENARIO_HEADER", "create_app", "create_runner"]
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
 SCENARIO_HEADER = "x-streamrig-scenario"
@@ -41,6 +41,17 @@ def create_app(state: ServerState) -> web.Application:
     app.router.add_get("/", _index)
     app.router.add_route("*", "/{tail:.*}", _unknown_path)
     return app
+
+
+def create_runner(state: ServerState, *, shutdown_timeout: float = 0.5) -> web.AppRunner:
+    """A runner for the app; handlers are cancelled the moment their client disconnects,
+    which is how the player notices a client leaving mid-wait."""
+    return web.AppRunner(
+        create_app(state),
+        access_log=None,
+        shutdown_timeout=shutdown_timeout,
+        handler_cancellation=True,
+    )
 
 
 def _provider_handler(wire: WireFormat) -> Handler:
@@ -83,12 +94,17 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         )
         entry.scenario, entry.stream = scenario.name, parsed.stream
         check_provider(scenario, wire)
-        print_ = fingerprint(wire.route, body)
-        rng = state.rng(print_, state.occurrence(print_))
-        ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream)
+        request_print = fingerprint(wire.route, body)
+        entry.attempt = state.occurrence(f"{scenario.name}\n{request_print}")
+        attempt = scenario.attempt(entry.attempt)
+        rng = state.rng(request_print, entry.attempt)
+        if attempt.is_error:
+            return _attempt_error(wire, entry, rng, attempt, scenario.name)
+        chaos = state.rng(request_print, entry.attempt, purpose="chaos")
+        ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream, chaos=chaos)
         if not parsed.stream:
             return _json(wire, entry, rng, _whole(scenario, wire, ctx), scenario.name)
-        frames = frames_for(scenario, wire, ctx)
+        plan = plan_stream(scenario, wire, ctx, attempt, speed=state.speed)
     except RequestError as exc:
         return _error(wire, entry, rng, exc.status, exc.message, exc.error_type)
     except UnknownScenario as exc:
@@ -100,7 +116,7 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
     response = web.StreamResponse(status=200, headers=_headers(wire, rng, True, scenario.name))
     await response.prepare(request)
     entry.status = 200
-    await play(response, frames, entry)
+    await play(request, response, plan, entry)
     return response
 
 
@@ -125,6 +141,16 @@ def _headers(
     if scenario is not None:
         headers[SCENARIO_HEADER] = scenario
     return headers
+
+
+def _attempt_error(
+    wire: WireFormat, entry: JournalEntry, rng: random.Random, attempt: Attempt, scenario: str
+) -> web.Response:
+    message = attempt.message or wire.default_message(attempt.status, attempt.error_type)
+    response = _error(wire, entry, rng, attempt.status, message, attempt.error_type)
+    response.headers.update(attempt.headers)
+    response.headers[SCENARIO_HEADER] = scenario
+    return response
 
 
 def _json(

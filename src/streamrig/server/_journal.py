@@ -30,8 +30,12 @@ class Outcome(str, enum.Enum):
 
     PENDING = "pending"  # still being answered
     COMPLETED = "completed"
-    CLIENT_CLOSED = "client_closed"
+    RESET = "reset"  # the server aborted the connection mid-stream (a fault)
+    TRUNCATED = "truncated"  # the server ended the body cleanly mid-stream (a fault)
+    STALLED = "stalled"  # the server held the stream silent and the client left
+    ERROR_EVENT = "error_event"  # the provider's own error event, then the end (a fault)
     HTTP_ERROR = "http_error"  # answered with an error status before any stream
+    CLIENT_CLOSED = "client_closed"  # the client went away before the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +60,16 @@ class JournalEntry:
     body: Any
     scenario: str | None = None
     provider: str | None = None
+    attempt: int = 1  # try number of this request (same scenario and body)
     stream: bool = False
     status: int = 0
     outcome: Outcome = Outcome.PENDING
     error: str | None = None
     frames: list[FrameRecord] = field(default_factory=list)
-    closed_at_frame: int | None = None  # client_closed: the frame the server was at
-    closed_at_s: float | None = None  # client_closed: seconds since the stream started
+    faults: list[str] = field(default_factory=list)  # the faults that struck, and where
+    started_at: float | None = None  # the stream's start, seconds since the epoch
+    closed_at_frame: int | None = None  # client left: index of the frame not yet written
+    closed_at_s: float | None = None  # client left: seconds since the stream started
     bytes_sent: int = 0
 
     def to_dict(self) -> dict[str, Any]:

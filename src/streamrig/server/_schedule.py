@@ -1,26 +1,19 @@
-"""A scenario, encoded for one endpoint, as timed frames: pure, no I/O."""
+"""A scenario, encoded for one endpoint and one attempt: the plan the player follows. Pure."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from .._errors import ProviderMismatch
 from ..providers import EncodeContext, WireFormat
-from ..scenario import ErrorEventStep, EventStep, RawStep, Scenario, WaitStep
-from ..sse import SSEDecoder, encode_event, split_events
+from ..scenario import Attempt, EventStep, RawStep, Scenario
+from ..sse import SSEDecoder
+from ._faults import Ending, Plan, apply_faults
+from ._timeline import Frame, Hold, timeline
 
-__all__ = ["Frame", "check_provider", "final_message", "frames_for"]
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """Bytes to write in one TCP write, due `at_s` seconds after the stream starts."""
-
-    at_s: float
-    data: bytes
+__all__ = ["Ending", "Frame", "Hold", "Plan", "check_provider", "final_message", "plan_stream"]
 
 
 def check_provider(scenario: Scenario, wire: WireFormat) -> None:
@@ -29,28 +22,23 @@ def check_provider(scenario: Scenario, wire: WireFormat) -> None:
         raise ProviderMismatch(scenario.name, scenario.provider.label, wire.provider.label)
 
 
-def frames_for(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> list[Frame]:
-    """Every frame of the stream, in order, with its due time."""
+def plan_stream(
+    scenario: Scenario,
+    wire: WireFormat,
+    ctx: EncodeContext,
+    attempt: Attempt | None = None,
+    speed: float = 1.0,
+) -> Plan:
+    """Every step of the stream for this attempt: timed frames, holds, and how it ends.
+
+    `speed` is the server's; it multiplies the scenario's own (either 0: no waits).
+    """
     check_provider(scenario, wire)
-    if scenario.body is not None:
-        return [Frame(0.0, piece) for piece in split_events(scenario.body)]
-    if scenario.steps is not None:
-        return list(_step_frames(scenario, wire, ctx))
-    assert scenario.reply is not None
-    return [Frame(0.0, event.encode()) for event in wire.encode(scenario.reply, ctx)]
-
-
-def _step_frames(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> Iterator[Frame]:
-    at_s = 0.0
-    for step in scenario.steps or ():
-        if isinstance(step, WaitStep):
-            at_s += step.ms / 1000
-        elif isinstance(step, RawStep):
-            yield Frame(at_s, step.raw)
-        elif isinstance(step, ErrorEventStep):
-            yield Frame(at_s, wire.error_event(step.error_type, step.message, ctx).encode())
-        else:
-            yield Frame(at_s, encode_event(step.data, step.event))
+    attempt = attempt or Attempt()
+    timing = attempt.timing or scenario.timing
+    faults = attempt.faults if attempt.faults is not None else scenario.faults
+    frames = timeline(scenario, wire, ctx, timing, speed * scenario.speed)
+    return apply_faults(frames, faults, wire, ctx)
 
 
 def final_message(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> dict[str, Any]:

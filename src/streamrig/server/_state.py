@@ -23,10 +23,13 @@ __all__ = ["STATE_KEY", "ServerState", "fingerprint"]
 class ServerState:
     """Shared by the handlers of one app; safe to read and reset from another thread."""
 
-    def __init__(self, registry: ScenarioRegistry, seed: int | None = None) -> None:
+    def __init__(
+        self, registry: ScenarioRegistry, seed: int | None = None, speed: float = 1.0
+    ) -> None:
         self.registry = registry
         self.journal = Journal()
         self.seed = seed
+        self.speed = speed  # scales every wait of every scenario; 0: no waits
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -43,11 +46,13 @@ class ServerState:
             self._seen[fingerprint] += 1
             return self._seen[fingerprint]
 
-    def rng(self, fingerprint: str, occurrence: int) -> random.Random:
-        """Ids come from here: seeded, the same request gets the same ids on every run."""
+    def rng(self, fingerprint: str, occurrence: int, purpose: str = "ids") -> random.Random:
+        """Ids (and, by purpose, jitter) come from here: seeded, a request repeats exactly."""
         if self.seed is None:
             return random.Random()
-        digest = hashlib.sha256(f"{self.seed}:{fingerprint}:{occurrence}".encode()).digest()
+        digest = hashlib.sha256(
+            f"{self.seed}:{purpose}:{fingerprint}:{occurrence}".encode()
+        ).digest()
         return random.Random(int.from_bytes(digest[:8], "big"))
 
     def created(self, rng: random.Random) -> int:
@@ -62,6 +67,7 @@ class ServerState:
         rng: random.Random,
         *,
         stream: bool,
+        chaos: random.Random | None = None,
     ) -> EncodeContext:
         return EncodeContext(
             scenario=scenario.name,
@@ -71,6 +77,7 @@ class ServerState:
             # A non-streamed Chat Completion always carries usage; a stream only when asked.
             include_usage=request.include_usage or not stream,
             input_chars=request.input_chars,
+            chaos=chaos or random.Random(),
         )
 
 

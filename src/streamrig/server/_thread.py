@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .._errors import UsageError
 from ..scenario import Scenario, ScenarioSource, collect_scenarios
-from ._app import create_app
+from ._app import create_runner
 from ._journal import Journal
 from ._select import ScenarioRegistry
 from ._state import ServerState
@@ -24,7 +24,8 @@ class MockServer:
     `start()` returns once the server listens; the caller must `stop()` it (or
     use `with MockServer() as server:`). `scenarios` takes a path, a folder, a
     Scenario, a mapping in the YAML form, or a list of those; None loads the
-    bundled library. Port 0 picks a free port (see `.port`).
+    bundled library. Port 0 picks a free port (see `.port`). `speed` scales every
+    wait (2: twice as fast, 0: no waits); `seed` makes ids and jitter repeat.
     """
 
     def __init__(
@@ -35,11 +36,12 @@ class MockServer:
         port: int = 0,
         seed: int | None = None,
         default: str | None = None,
+        speed: float = 1.0,
     ) -> None:
         loaded = collect_scenarios(scenarios)
         self.host = host
         self._requested_port = port
-        self.state = ServerState(ScenarioRegistry(loaded, default=default), seed=seed)
+        self.state = ServerState(ScenarioRegistry(loaded, default=default), seed=seed, speed=speed)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -120,7 +122,7 @@ class MockServer:
         self._loop.run_forever()
 
     async def _startup(self) -> None:
-        self._runner = web.AppRunner(create_app(self.state), access_log=None, shutdown_timeout=0.5)
+        self._runner = create_runner(self.state)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self._requested_port)
         await site.start()

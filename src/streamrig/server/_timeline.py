@@ -1,0 +1,122 @@
+"""The fault-free timeline: every frame of a stream with its due time. Pure, no I/O."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..providers import EncodeContext, WireFormat
+from ..scenario import ErrorEventStep, EventStep, RawStep, Scenario, Timing, WaitStep
+from ..sse import encode_event, split_events
+
+__all__ = ["Frame", "Hold", "Step", "timeline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """Bytes for one write, due `at_s` seconds after the stream starts.
+
+    `event` is the index of the SSE event the bytes belong to; -1 for bytes a
+    fault inserted (a ping, a malformed line, an error event).
+    """
+
+    at_s: float
+    data: bytes
+    event: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Stay silent from `at_s`: for `seconds`, or (None) until the client leaves."""
+
+    at_s: float
+    seconds: float | None
+
+
+Step = Frame | Hold
+
+
+def timeline(
+    scenario: Scenario, wire: WireFormat, ctx: EncodeContext, timing: Timing, speed: float
+) -> list[Frame]:
+    """Every frame of the stream, in order, timed by `timing` and scaled by `speed` (0: no waits)."""
+    gaps = _Gaps(timing, ctx.chaos)
+    if scenario.body is not None:
+        pieces = [(piece, True, 0.0) for piece in split_events(scenario.body)]
+    elif scenario.steps is not None:
+        pieces = list(_step_pieces(scenario, wire, ctx))
+    else:
+        assert scenario.reply is not None
+        ending = scenario.line_endings.encode()
+        pieces = [
+            (_with_endings(event.encode(), ending), event.content, 0.0)
+            for event in wire.encode(scenario.reply, ctx)
+        ]
+    return _timed(pieces, gaps, speed, all_content=scenario.reply is None)
+
+
+def _step_pieces(
+    scenario: Scenario, wire: WireFormat, ctx: EncodeContext
+) -> Iterator[tuple[bytes, bool, float]]:
+    """(bytes, is content, explicit wait before it in seconds) for each low-level step."""
+    ending = scenario.line_endings.encode()
+    wait = 0.0
+    for step in scenario.steps or ():
+        if isinstance(step, WaitStep):
+            wait += step.ms / 1000
+            continue
+        if isinstance(step, RawStep):
+            data = step.raw
+        elif isinstance(step, ErrorEventStep):
+            data = _with_endings(
+                wire.error_event(step.error_type, step.message, ctx).encode(), ending
+            )
+        else:
+            assert isinstance(step, EventStep)
+            data = _with_endings(encode_event(step.data, step.event), ending)
+        yield data, True, wait
+        wait = 0.0
+
+
+def _timed(
+    pieces: list[tuple[bytes, bool, float]], gaps: _Gaps, speed: float, all_content: bool
+) -> list[Frame]:
+    # Everything up to the first content event goes out at the time to first token;
+    # each later content event one gap after the previous; other events with it.
+    first = next((i for i, (_, content, _) in enumerate(pieces) if content), len(pieces))
+    at = gaps.ttft_s
+    frames = []
+    for index, (data, content, wait) in enumerate(pieces):
+        at += wait
+        if index > first and (content or all_content):
+            at += gaps.next()
+        frames.append(Frame(_scaled(at, speed), data, index))
+    return frames
+
+
+def _scaled(at_s: float, speed: float) -> float:
+    return 0.0 if speed == 0 else at_s / speed
+
+
+def _with_endings(data: bytes, ending: bytes) -> bytes:
+    return data if ending == b"\n" else data.replace(b"\n", ending)
+
+
+class _Gaps:
+    """Gap after gap, with seeded jitter: the same seed gives the same gaps."""
+
+    def __init__(self, timing: Timing, rng: random.Random) -> None:
+        self.timing = timing
+        self.ttft_s = timing.ttft_ms / 1000
+        self.rng = (
+            random.Random(timing.seed)
+            if timing.seed is not None
+            else random.Random(rng.getrandbits(64))
+        )
+
+    def next(self) -> float:
+        gap: float = self.timing.gap_s
+        if self.timing.jitter and gap:
+            gap *= 1 + self.rng.uniform(-self.timing.jitter, self.timing.jitter)
+        return gap
