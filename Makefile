@@ -31,8 +31,8 @@ typecheck: $(VENV)/.installed-test
 test: $(VENV)/.installed-test lint typecheck  ## lint, type-check and run the suite
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed-test  ## timing benchmarks (prints JSON)
-	$(BIN)/python -m pytest tests/benchmarks -s -p no:randomly
+bench: $(VENV)/.installed-test  ## benchmarks, out of the default run (print JSON)
+	$(BIN)/python -m tests.benchmarks.bench_timing
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

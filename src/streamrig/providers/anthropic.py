@@ -26,6 +26,7 @@ from ._base import (
     chunk_text,
     last_user_text,
     random_base62,
+    text_of_content,
 )
 
 __all__ = ["AnthropicMessages"]
@@ -78,7 +79,10 @@ class AnthropicMessages:
             stream=body.get("stream") is True,
             include_usage=True,
             last_user_text=last_user_text(messages),
-            input_chars=len(json.dumps(messages)) + len(str(body.get("system", ""))),
+            input_chars=sum(
+                len(text_of_content(m.get("content"))) for m in messages if isinstance(m, Mapping)
+            )
+            + len(text_of_content(body.get("system", ""))),
         )
 
     def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]:

@@ -26,6 +26,7 @@ from ._base import (
     last_user_text,
     random_base62,
     random_hex,
+    text_of_content,
 )
 from ._openai_common import (
     openai_default_message,
@@ -68,7 +69,9 @@ class OpenAIChat:
             stream=body.get("stream") is True,
             include_usage=isinstance(options, Mapping) and options.get("include_usage") is True,
             last_user_text=last_user_text(messages),
-            input_chars=len(json.dumps(messages)),
+            input_chars=sum(
+                len(text_of_content(m.get("content"))) for m in messages if isinstance(m, Mapping)
+            ),
         )
 
     def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from ..providers import EncodeContext, WireFormat
@@ -24,9 +25,12 @@ class Ending(str, enum.Enum):
 
 @dataclass(slots=True)
 class Plan:
-    """What the player does: steps in order, then the ending; `applied` names the faults that struck."""
+    """What the player does: steps in order, then the ending; `applied` names the faults that struck.
 
-    steps: list[Step]
+    Without faults `steps` is the lazy timeline itself; faults need the whole list.
+    """
+
+    steps: Iterable[Step]
     ending: Ending = Ending.COMPLETE
     applied: list[str] = field(default_factory=list)
 
@@ -45,16 +49,19 @@ PING = {
 
 
 def apply_faults(
-    frames: list[Frame], faults: tuple[Fault, ...], wire: WireFormat, ctx: EncodeContext
+    frames: Iterable[Frame], faults: tuple[Fault, ...], wire: WireFormat, ctx: EncodeContext
 ) -> Plan:
     """Apply each fault in order; a fault whose place never comes (e.g. after the end) does nothing."""
-    plan = Plan(steps=list(frames))
+    if not faults:
+        return Plan(steps=frames)
+    steps: list[Step] = list(frames)
+    plan = Plan(steps=steps)
     for fault in faults:
-        place = _place(fault, plan.steps, ctx.chaos)
+        place = _place(fault, steps, ctx.chaos)
         if place is None:
             continue
         index, at_s = place
-        _strike(plan, fault, index, at_s, wire, ctx)
+        _strike(plan, steps, fault, index, at_s, wire, ctx)
         plan.applied.append(fault.describe() + f" (step {index})")
     return plan
 
@@ -113,9 +120,14 @@ def _at_byte(steps: list[Step], offset: int) -> tuple[int, float] | None:
 
 
 def _strike(
-    plan: Plan, fault: Fault, index: int, at_s: float, wire: WireFormat, ctx: EncodeContext
+    plan: Plan,
+    steps: list[Step],
+    fault: Fault,
+    index: int,
+    at_s: float,
+    wire: WireFormat,
+    ctx: EncodeContext,
 ) -> None:
-    steps = plan.steps
     kind = fault.kind
     if kind in (FaultKind.RESET, FaultKind.TRUNCATE):
         del steps[index:]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..providers import EncodeContext, WireFormat
@@ -39,21 +39,23 @@ Step = Frame | Hold
 
 def timeline(
     scenario: Scenario, wire: WireFormat, ctx: EncodeContext, timing: Timing, speed: float
-) -> list[Frame]:
-    """Every frame of the stream, in order, timed by `timing` and scaled by `speed` (0: no waits)."""
+) -> Iterator[Frame]:
+    """Every frame of the stream, in order, timed by `timing` and scaled by `speed` (0: no waits).
+
+    Lazy: each frame's bytes are encoded when the player asks for it, so a burst of
+    requests never holds up the streams already playing.
+    """
     gaps = _Gaps(timing, ctx.chaos)
     if scenario.body is not None:
-        pieces = [(piece, True, 0.0) for piece in split_events(scenario.body)]
-    elif scenario.steps is not None:
-        pieces = list(_step_pieces(scenario, wire, ctx))
-    else:
-        assert scenario.reply is not None
-        ending = scenario.line_endings.encode()
-        pieces = [
-            (_with_endings(event.encode(), ending), event.content, 0.0)
-            for event in wire.encode(scenario.reply, ctx)
-        ]
-    return _timed(pieces, gaps, speed, all_content=scenario.reply is None)
+        return _timed(((piece, True, 0.0) for piece in split_events(scenario.body)), 0, gaps, speed)
+    if scenario.steps is not None:
+        return _timed(_step_pieces(scenario, wire, ctx), 0, gaps, speed)
+    assert scenario.reply is not None
+    events = wire.encode(scenario.reply, ctx)
+    ending = scenario.line_endings.encode()
+    first = next((i for i, event in enumerate(events) if event.content), len(events))
+    pieces = ((_with_endings(e.encode(), ending), e.content, 0.0) for e in events)
+    return _timed(pieces, first, gaps, speed)
 
 
 def _step_pieces(
@@ -80,19 +82,17 @@ def _step_pieces(
 
 
 def _timed(
-    pieces: list[tuple[bytes, bool, float]], gaps: _Gaps, speed: float, all_content: bool
-) -> list[Frame]:
-    # Everything up to the first content event goes out at the time to first token;
-    # each later content event one gap after the previous; other events with it.
-    first = next((i for i, (_, content, _) in enumerate(pieces) if content), len(pieces))
+    pieces: Iterable[tuple[bytes, bool, float]], first: int, gaps: _Gaps, speed: float
+) -> Iterator[Frame]:
+    # Everything up to the first content event (index `first`) goes out at the time
+    # to first token; each later content event one gap after the previous; other
+    # events with it.
     at = gaps.ttft_s
-    frames = []
     for index, (data, content, wait) in enumerate(pieces):
         at += wait
-        if index > first and (content or all_content):
+        if index > first and content:
             at += gaps.next()
-        frames.append(Frame(_scaled(at, speed), data, index))
-    return frames
+        yield Frame(_scaled(at, speed), data, index)
 
 
 def _scaled(at_s: float, speed: float) -> float:
