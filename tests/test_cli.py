@@ -229,3 +229,50 @@ def test_validate_broken_files_exit_1_with_file_line_key(tmp_path):
     assert lines[0] == f"{tmp_path / 'one.yaml'}:2: reply[0].tool_call: 'name' is required"
     assert lines[1].startswith(f"{tmp_path / 'two.yaml'}:2: not valid YAML")
     assert lines[2] == f"{tmp_path / 'missing.yaml'}: no such file or folder"
+
+
+def test_show_prints_the_timeline_with_holds_faults_and_attempts(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "reply: [{text: one two three four}]\n"
+        "timing: {ttft_ms: 300, tokens_per_s: 20}\n"
+        "faults:\n  - {after_events: 5, drop: stall, stall_ms: 1000}\n  - {at_byte: 900, drop: reset}\n"
+        "attempts: {fail: 1, status: 529, headers: {retry-after-ms: 5}}\n"
+    )
+    second = subprocess.run(
+        [sys.executable, "-m", "streamrig", "show", str(path), "--attempt", "2"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert second.returncode == 0, second.stderr
+    lines = second.stdout.splitlines()
+    assert lines[0] == "# s on Anthropic Messages, attempt 2"
+    assert lines[1].split()[:6] == ["300.0", "ms", "frame", "0", "337", "B"]
+    assert "400.0 ms  hold 1000.0 ms" in second.stdout
+    assert (
+        lines[-1]
+        == "ends: reset; faults: stall after_events=5 (step 5), reset at_byte=900 (step 8)"
+    )
+    first = subprocess.run(
+        [sys.executable, "-m", "streamrig", "show", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert "HTTP 529 {'retry-after-ms': '5'} (no stream)" in first.stdout
+
+
+def test_show_names_a_provider_that_cannot_carry_the_scenario():
+    bundled = Path(__file__).resolve().parents[1] / "scenarios" / "thinking.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "streamrig", "show", str(bundled), "--provider", "openai-chat"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 1
+    assert (
+        "'thinking' uses a thinking part" in result.stderr
+        and "OpenAI Chat Completions" in result.stderr
+    )

@@ -11,9 +11,10 @@ from pathlib import Path
 import click
 from aiohttp import web
 
+from ._errors import StreamrigError
 from ._version import __version__
-from .scenario import Scenario, bundled_path, load_scenarios
-from .server import ScenarioRegistry, ServerState, create_runner
+from .scenario import Provider, Scenario, bundled_path, load_scenarios
+from .server import ScenarioRegistry, ServerState, create_runner, timeline_text
 
 __all__ = ["main"]
 
@@ -126,6 +127,46 @@ def _curl_example(url: str, scenarios: Sequence[Scenario]) -> str:
         '-d \'{"model":"claude-test","max_tokens":256,"stream":true,'
         '"messages":[{"role":"user","content":"Hello"}]}\''
     )
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--provider",
+    type=click.Choice([p.value for p in Provider]),
+    default=None,
+    help="Endpoint to encode for (default: the scenario's, else anthropic).",
+)
+@click.option(
+    "--attempt",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Which try of the request to show.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for ids and jitter.")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Scale every wait.",
+)
+def show(path: Path, provider: str | None, attempt: int, seed: int, speed: float) -> None:
+    """Print a scenario's timeline: when each frame goes, its size, its first line."""
+    report = load_scenarios([path])
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    if report.errors or not report.scenarios:
+        sys.exit(1)
+    for scenario in report.scenarios:
+        chosen = Provider(provider) if provider else (scenario.provider or Provider.ANTHROPIC)
+        click.echo(f"# {scenario.name} on {chosen.label}, attempt {attempt}")
+        try:
+            click.echo(timeline_text(scenario, chosen, attempt=attempt, seed=seed, speed=speed))
+        except StreamrigError as error:
+            click.echo(f"streamrig: {error}", err=True)
+            sys.exit(1)
 
 
 @main.command()

@@ -4,6 +4,7 @@ from ._app import MAX_BODY_BYTES, SCENARIO_HEADER, create_app, create_runner
 from ._journal import FrameRecord, Journal, JournalEntry, Outcome, redact_headers
 from ._schedule import Ending, Frame, Hold, Plan, final_message, plan_stream
 from ._select import ScenarioRegistry, UnknownScenario
+from ._show import timeline_text
 from ._state import ServerState
 from ._thread import MockServer
 
@@ -27,4 +28,5 @@ __all__ = [
     "final_message",
     "plan_stream",
     "redact_headers",
+    "timeline_text",
 ]

@@ -1,0 +1,51 @@
+"""A scenario's plan as text: what `streamrig show` prints."""
+
+from __future__ import annotations
+
+import random
+
+from ..providers import EncodeContext, wire_format
+from ..scenario import Provider, Scenario
+from ._schedule import Frame, Hold, plan_stream
+
+__all__ = ["timeline_text"]
+
+
+def timeline_text(
+    scenario: Scenario, provider: Provider, *, attempt: int = 1, seed: int = 0, speed: float = 1.0
+) -> str:
+    """One line per step (`   12.0 ms  frame 3   118 B  event: content_block_delta`), then the ending."""
+    chosen = scenario.attempt(attempt)
+    if chosen.is_error:
+        return f"HTTP {chosen.status} {dict(chosen.headers)} (no stream)"
+    wire = wire_format(provider)
+    ctx = EncodeContext(
+        scenario=scenario.name,
+        model=scenario.model or "model",
+        rng=random.Random(seed),
+        created=0,
+        chaos=random.Random(seed + 1),
+    )
+    plan = plan_stream(scenario, wire, ctx, chosen, speed=speed)
+    lines = []
+    frame = 0
+    for step in plan.steps:
+        if isinstance(step, Hold):
+            held = (
+                "until the client leaves"
+                if step.seconds is None
+                else f"{step.seconds * 1000:.1f} ms"
+            )
+            lines.append(f"{step.at_s * 1000:9.1f} ms  hold {held}")
+            continue
+        assert isinstance(step, Frame)
+        first = step.data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+        lines.append(
+            f"{step.at_s * 1000:9.1f} ms  frame {frame:<4} {len(step.data):6} B  {first[:70]}"
+        )
+        frame += 1
+    lines.append(
+        f"ends: {plan.ending.value}"
+        + (f"; faults: {', '.join(plan.applied)}" if plan.applied else "")
+    )
+    return "\n".join(lines)
