@@ -17,8 +17,8 @@ KEY = "sk-test-streamrig-0123456789"
 
 @pytest.fixture(scope="session")
 def server():
-    """The bundled library on a seeded server, shared by the session; reset per test by users."""
-    with MockServer(seed=7) as running:
+    """The bundled library on a seeded server with no waits, shared by the session."""
+    with MockServer(seed=7, speed=0) as running:
         yield running
 
 

@@ -122,9 +122,10 @@ def test_speed_scales_every_wait_and_keeps_order(server_speed, scenario_speed, f
     assert len(data) == len(reference)
 
 
-def test_low_level_wait_ms_schedules_exact_gaps(server):
-    stream(server, "anthropic_keepalive")
-    entry = server.journal.last()
+def test_low_level_wait_ms_schedules_exact_gaps():
+    with MockServer() as server:
+        stream(server, "anthropic_keepalive")
+        entry = server.journal.last()
     assert content_times(entry) == pytest.approx([0, 0, 0.04, 0.04, 0.06, 0.06, 0.06, 0.06])
 
 
