@@ -228,9 +228,14 @@ def test_error_event_is_the_providers_own_then_the_end():
         b'data: {"error":{"message":"boom","type":"server_error","param":null,"code":"server_error"}}\n\n'
     )
     assert b"[DONE]" not in chat_body
-    assert responses_body.endswith(
-        b'event: error\ndata: {"type":"error","code":"server_error","message":"boom","param":null}\n\n'
-    )
+    last = responses_body.rstrip(b"\n").rsplit(b"\n\n", 1)[-1]
+    assert last.startswith(b"event: response.failed\ndata: ")
+    failed = json.loads(last.split(b"data: ", 1)[1])
+    created = json.loads(responses_body.split(b"data: ", 1)[1].split(b"\n", 1)[0])
+    assert failed["response"]["id"] == created["response"]["id"]
+    assert failed["response"]["status"] == "failed"
+    assert failed["response"]["error"] == {"code": "server_error", "message": "boom"}
+    assert failed["sequence_number"] == 3
 
 
 def test_at_byte_cuts_inside_an_event():

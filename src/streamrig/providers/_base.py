@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -96,8 +96,10 @@ class WireFormat(Protocol):
     def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]: ...
 
     def error_event(
-        self, error_type: str, message: str | None, ctx: EncodeContext
-    ) -> WireEvent: ...
+        self, error_type: str, message: str | None, ctx: EncodeContext, sent: Sequence[bytes] = ()
+    ) -> WireEvent:
+        """The provider's mid-stream error; `sent` is what the stream wrote before it."""
+        ...
 
     def accumulate(self, events: Iterable[Any]) -> dict[str, Any]: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -173,7 +173,9 @@ class AnthropicMessages:
         events.append(_event({"type": "content_block_stop", "index": index}))
         return events
 
-    def error_event(self, error_type: str, message: str | None, ctx: EncodeContext) -> WireEvent:
+    def error_event(
+        self, error_type: str, message: str | None, ctx: EncodeContext, sent: Sequence[bytes] = ()
+    ) -> WireEvent:
         error_type = _anthropic_error_type(error_type)
         text = message or ERROR_MESSAGES.get(error_type, error_type)
         return _event({"type": "error", "error": {"type": error_type, "message": text}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._errors import UnsupportedFeature
@@ -162,7 +162,9 @@ class OpenAIChat:
             },
         }
 
-    def error_event(self, error_type: str, message: str | None, ctx: EncodeContext) -> WireEvent:
+    def error_event(
+        self, error_type: str, message: str | None, ctx: EncodeContext, sent: Sequence[bytes] = ()
+    ) -> WireEvent:
         return WireEvent({"error": openai_error(error_type, message)})
 
     def accumulate(self, events: Iterable[Any]) -> dict[str, Any]:

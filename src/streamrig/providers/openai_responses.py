@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .._errors import UnsupportedFeature
@@ -18,6 +18,7 @@ from ..scenario import (
     ThinkingPart,
     ToolCallPart,
 )
+from ..sse import SSEDecoder
 from ._base import (
     EncodeContext,
     ProviderRequest,
@@ -75,10 +76,29 @@ class OpenAIResponses:
                 )
         return _Encoder(reply, ctx).events()
 
-    def error_event(self, error_type: str, message: str | None, ctx: EncodeContext) -> WireEvent:
+    def error_event(
+        self, error_type: str, message: str | None, ctx: EncodeContext, sent: Sequence[bytes] = ()
+    ) -> WireEvent:
+        """`response.failed` for the stream's own response once it has begun, else `error`."""
         error = openai_error(error_type, message)
-        data = {"type": "error", "code": error["code"], "message": error["message"], "param": None}
-        return WireEvent(data, "error")
+        created, sequence = _stream_so_far(sent)
+        if created is None:
+            data = {
+                "type": "error",
+                "code": error["code"],
+                "message": error["message"],
+                "param": None,
+            }
+            return WireEvent({**data, "sequence_number": sequence}, "error")
+        failed = {
+            **created,
+            "status": "failed",
+            "error": {"code": error["code"], "message": error["message"]},
+        }
+        return WireEvent(
+            {"type": "response.failed", "response": failed, "sequence_number": sequence},
+            "response.failed",
+        )
 
     def accumulate(self, events: Iterable[Any]) -> dict[str, Any]:
         return _accumulate(events)
@@ -96,6 +116,24 @@ class OpenAIResponses:
 
     def request_id(self, rng: random.Random) -> str:
         return openai_request_id(rng)
+
+
+def _stream_so_far(sent: Sequence[bytes]) -> tuple[dict[str, Any] | None, int]:
+    """The response a stream announced in `response.created`, and the next sequence number."""
+    decoder = SSEDecoder()
+    created: dict[str, Any] | None = None
+    sequence = 0
+    for event in [*decoder.decode(b"".join(sent)), *decoder.flush()]:
+        try:
+            data = json.loads(event.data)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data, dict):
+            if data.get("type") == "response.created":
+                created = data.get("response")
+            if isinstance(data.get("sequence_number"), int):
+                sequence = data["sequence_number"] + 1
+    return created, sequence
 
 
 def _last_user_input(given: str | list[Any]) -> str:

@@ -135,7 +135,8 @@ def _strike(
         plan.ending = Ending.RESET if kind is FaultKind.RESET else Ending.TRUNCATE
     elif kind is FaultKind.ERROR:
         del steps[index:]
-        event = wire.error_event(fault.error_type or "api_error", fault.message, ctx)
+        sent = [step.data for step in steps[:index] if isinstance(step, Frame)]
+        event = wire.error_event(fault.error_type or "api_error", fault.message, ctx, sent)
         steps.append(Frame(at_s, event.encode()))
         plan.ending = Ending.ERROR_EVENT
     elif kind is FaultKind.MALFORMED:
