@@ -1,22 +1,38 @@
 """streamrig: a test rig for LLM streaming clients."""
 
-from ._errors import ProviderMismatch, ScenarioError, StreamrigError, UnsupportedFeature, UsageError
+from . import checks
+from ._errors import (
+    CheckFailed,
+    ProviderMismatch,
+    ScenarioError,
+    StreamrigError,
+    UnsupportedFeature,
+    UsageError,
+)
 from ._version import __version__
+from .probe import Probe, probe
+from .rig import Played, Rig
 from .scenario import Provider, Scenario, load_scenarios
 from .server import Journal, JournalEntry, MockServer, Outcome
 
 __all__ = [
+    "CheckFailed",
     "Journal",
     "JournalEntry",
     "MockServer",
     "Outcome",
+    "Played",
+    "Probe",
     "Provider",
     "ProviderMismatch",
+    "Rig",
     "Scenario",
     "ScenarioError",
     "StreamrigError",
     "UnsupportedFeature",
     "UsageError",
     "__version__",
+    "checks",
     "load_scenarios",
+    "probe",
 ]

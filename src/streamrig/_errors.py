@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "CheckFailed",
     "ProviderMismatch",
     "ScenarioError",
     "StreamrigError",
@@ -85,3 +86,19 @@ class ProviderMismatch(StreamrigError):
 
 class UsageError(StreamrigError):
     """The Python API or the command line was called with arguments that cannot work."""
+
+
+class CheckFailed(AssertionError):
+    """A check on a client failed; the message says what was expected, what came, and where."""
+
+
+# Reprs and tracebacks read `streamrig.ScenarioError`, not the private module.
+for _error in (
+    StreamrigError,
+    ScenarioError,
+    UnsupportedFeature,
+    ProviderMismatch,
+    UsageError,
+    CheckFailed,
+):
+    _error.__module__ = "streamrig"

@@ -14,6 +14,7 @@ from ._load import (
     scenario_from_text,
 )
 from ._model import (
+    STOP_ALIASES,
     Attempt,
     Chunking,
     Citation,
@@ -37,10 +38,12 @@ from ._model import (
     Usage,
     WaitStep,
 )
+from ._overrides import with_overrides
 from ._validate import schema
 
 __all__ = [
     "SCENARIO_SUFFIXES",
+    "STOP_ALIASES",
     "Attempt",
     "Chunking",
     "Citation",
@@ -75,4 +78,5 @@ __all__ = [
     "scenario_from_sse",
     "scenario_from_text",
     "schema",
+    "with_overrides",
 ]

@@ -115,7 +115,7 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         return _error(wire, entry, rng, 500, str(exc))
     response = web.StreamResponse(status=200, headers=_headers(wire, rng, True, scenario.name))
     await response.prepare(request)
-    entry.status = 200
+    entry.status, entry.response_headers = 200, dict(response.headers)
     await play(request, response, plan, entry)
     return response
 
@@ -150,6 +150,7 @@ def _attempt_error(
     response = _error(wire, entry, rng, attempt.status, message, attempt.error_type)
     response.headers.update(attempt.headers)
     response.headers[SCENARIO_HEADER] = scenario
+    entry.response_headers = dict(response.headers)
     return response
 
 
@@ -161,8 +162,12 @@ def _json(
     scenario: str,
 ) -> web.Response:
     entry.status, entry.outcome = 200, Outcome.COMPLETED
+    headers = _headers(wire, rng, False, scenario)
+    entry.response_headers = headers
     text = _compact(message)
-    return web.Response(text=text, headers=_headers(wire, rng, False, scenario))
+    entry.sent += text.encode()
+    entry.bytes_sent = len(entry.sent)
+    return web.Response(text=text, headers=headers)
 
 
 def _error(
@@ -174,9 +179,10 @@ def _error(
     error_type: str | None = None,
 ) -> web.Response:
     request_id = wire.request_id(rng)
+    headers = wire.headers(request_id, streaming=False)
     if entry is not None:
         entry.status, entry.outcome, entry.error = status, Outcome.HTTP_ERROR, message
-    headers = wire.headers(request_id, streaming=False)
+        entry.response_headers = headers
     body = wire.error_body(status, message, error_type, request_id)
     return web.Response(status=status, text=_compact(body), headers=headers)
 

@@ -63,6 +63,7 @@ class JournalEntry:
     attempt: int = 1  # try number of this request (same scenario and body)
     stream: bool = False
     status: int = 0
+    response_headers: dict[str, str] = field(default_factory=dict)
     outcome: Outcome = Outcome.PENDING
     error: str | None = None
     frames: list[FrameRecord] = field(default_factory=list)
@@ -71,11 +72,19 @@ class JournalEntry:
     closed_at_frame: int | None = None  # client left: index of the frame not yet written
     closed_at_s: float | None = None  # client left: seconds since the stream started
     bytes_sent: int = 0
+    sent: bytearray = field(default_factory=bytearray, repr=False)  # the body as written
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """JSON-ready; the raw `sent` bytes are left out (see `bytes_sent`)."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "sent"}
+        data["frames"] = [asdict(frame) for frame in self.frames]
         data["outcome"] = self.outcome.value
         return data
+
+    @property
+    def done(self) -> bool:
+        """Whether the server has finished with this request."""
+        return self.outcome is not Outcome.PENDING
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

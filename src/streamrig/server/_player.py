@@ -50,6 +50,7 @@ async def play(
             await response.write(step.data)
             entry.frames.append(FrameRecord(frame, step.at_s, loop.time() - start, len(step.data)))
             entry.bytes_sent += len(step.data)
+            entry.sent += step.data
             frame += 1
         await _end(request, response, plan.ending)
         entry.outcome = _OUTCOMES[plan.ending]

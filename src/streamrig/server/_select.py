@@ -47,6 +47,7 @@ class ScenarioRegistry:
             self._by_name[scenario.name] = scenario
         self._base = dict(self._by_name)
         self.default_name = default
+        self._playing: Scenario | None = None
 
     def add(self, scenario: Scenario) -> None:
         """Add or replace a scenario at run time (kept until `reset`)."""
@@ -54,13 +55,25 @@ class ScenarioRegistry:
             self._by_name[scenario.name] = scenario
 
     def reset(self) -> None:
-        """Forget scenarios added at run time."""
+        """Forget scenarios added at run time, and the one being played."""
         with self._lock:
             self._by_name = dict(self._base)
+            self._playing = None
+
+    def play(self, scenario: Scenario | None) -> None:
+        """Answer every request that names no scenario with this one (None: stop)."""
+        with self._lock:
+            if scenario is not None:
+                self._by_name[scenario.name] = scenario
+            self._playing = scenario
 
     def all(self) -> list[Scenario]:
         with self._lock:
             return list(self._by_name.values())
+
+    def has(self, name: str) -> bool:
+        with self._lock:
+            return name in self._by_name
 
     def get(self, name: str) -> Scenario:
         with self._lock:
@@ -86,11 +99,14 @@ class ScenarioRegistry:
         model: str | None,
         last_user_text: str,
     ) -> Scenario:
-        # Precedence: /s/<name>/ path prefix > x-streamrig-scenario header > match rules > default.
+        # Precedence: /s/<name>/ path prefix > x-streamrig-scenario header > the played
+        # scenario > match rules > default.
         if path_name:
             return self.get(path_name)
         if header_name:
             return self.get(header_name)
+        if self._playing is not None:
+            return self._playing
         for scenario in provider_scenarios if provider_scenarios is not None else self.all():
             if scenario.match is not None and scenario.match.matches(model, last_user_text):
                 return scenario

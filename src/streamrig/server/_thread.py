@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from types import TracebackType
 
@@ -24,7 +25,8 @@ class MockServer:
     `start()` returns once the server listens; the caller must `stop()` it (or
     use `with MockServer() as server:`). `scenarios` takes a path, a folder, a
     Scenario, a mapping in the YAML form, or a list of those; None loads the
-    bundled library. Port 0 picks a free port (see `.port`). `speed` scales every
+    bundled library. Port 0 picks a free port (see `.port`); `sock`, an already
+    bound socket, is used instead of host and port. `speed` scales every
     wait (2: twice as fast, 0: no waits); `seed` makes ids and jitter repeat.
     """
 
@@ -37,15 +39,17 @@ class MockServer:
         seed: int | None = None,
         default: str | None = None,
         speed: float = 1.0,
+        sock: socket.socket | None = None,
     ) -> None:
         loaded = collect_scenarios(scenarios)
+        self._sock = sock
         self.host = host
         self._requested_port = port
         self.state = ServerState(ScenarioRegistry(loaded, default=default), seed=seed, speed=speed)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        self._port: int | None = None if sock is None else int(sock.getsockname()[1])
 
     @property
     def port(self) -> int:
@@ -78,8 +82,23 @@ class MockServer:
         return added
 
     def reset(self) -> None:
-        """Forget the journal, run-time scenarios and request counts."""
+        """Forget the journal, run-time scenarios, the played scenario and request counts."""
         self.state.reset()
+
+    def play(self, scenario: str | ScenarioSource) -> Scenario:
+        """Answer every request that names no scenario with this one, until `reset()`.
+
+        A string is a loaded scenario's name, else a path; also a Scenario or a mapping.
+        """
+        if isinstance(scenario, str) and self.state.registry.has(scenario):
+            chosen = self.state.registry.get(scenario)
+        else:
+            found = collect_scenarios(scenario)
+            if len(found) != 1:
+                raise UsageError(f"play() takes one scenario; {scenario!r} holds {len(found)}")
+            chosen = found[0]
+        self.state.registry.play(chosen)
+        return chosen
 
     def start(self) -> MockServer:
         """Start listening on a background thread; returns when the port is bound."""
@@ -124,7 +143,11 @@ class MockServer:
     async def _startup(self) -> None:
         self._runner = create_runner(self.state)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self._requested_port)
+        site: web.BaseSite
+        if self._sock is not None:
+            site = web.SockSite(self._runner, self._sock)
+        else:
+            site = web.TCPSite(self._runner, self.host, self._requested_port)
         await site.start()
         sockets = self._runner.addresses
         self._port = int(sockets[0][1])

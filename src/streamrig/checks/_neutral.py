@@ -1,0 +1,150 @@
+"""Any provider's final message, the server's or the client's, in one comparable form."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..scenario import STOP_ALIASES, Provider, StopReason
+
+__all__ = [
+    "Accumulated",
+    "ToolCall",
+    "neutral",
+    "parse_arguments",
+    "provider_of",
+    "same_stop",
+    "to_mapping",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    name: str
+    input: Any
+
+    def __str__(self) -> str:
+        return f"{self.name}({json.dumps(self.input, ensure_ascii=False)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Accumulated:
+    """What a reply amounts to: text, tool calls, thinking, refusal, and why it stopped."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    thinking: str = ""
+    refusal: str = ""
+    stop_reason: str | None = None
+
+
+def to_mapping(obj: Any) -> Mapping[str, Any] | None:
+    """An SDK object (pydantic) or a dict as a mapping; None for anything else."""
+    if isinstance(obj, Mapping):
+        return obj
+    dump = getattr(obj, "model_dump", None)
+    if callable(dump):
+        dumped = dump(mode="json", warnings=False)
+        return dumped if isinstance(dumped, Mapping) else None
+    return None
+
+
+def provider_of(message: Mapping[str, Any]) -> Provider | None:
+    """Which provider's final message this is, from its shape."""
+    if message.get("type") == "message" and "content" in message:
+        return Provider.ANTHROPIC
+    if "choices" in message:
+        return Provider.OPENAI_CHAT
+    if message.get("object") == "response" or "output" in message:
+        return Provider.OPENAI_RESPONSES
+    return None
+
+
+def neutral(message: Mapping[str, Any], provider: Provider | None = None) -> Accumulated:
+    """A final message (Message, ChatCompletion or Response, as a mapping) in neutral form."""
+    provider = provider or provider_of(message)
+    if provider is Provider.ANTHROPIC:
+        return _anthropic(message)
+    if provider is Provider.OPENAI_CHAT:
+        return _chat(message)
+    if provider is Provider.OPENAI_RESPONSES:
+        return _responses(message)
+    raise TypeError("not a final message of a known provider (Message, ChatCompletion, Response)")
+
+
+def _anthropic(message: Mapping[str, Any]) -> Accumulated:
+    blocks = message.get("content") or []
+    details = message.get("stop_details") or {}
+    return Accumulated(
+        text="".join(b.get("text") or "" for b in blocks if b.get("type") == "text"),
+        tool_calls=tuple(
+            ToolCall(b["name"], b.get("input")) for b in blocks if b.get("type") == "tool_use"
+        ),
+        thinking="".join(b.get("thinking") or "" for b in blocks if b.get("type") == "thinking"),
+        refusal=details.get("explanation") or "",
+        stop_reason=message.get("stop_reason"),
+    )
+
+
+def _chat(message: Mapping[str, Any]) -> Accumulated:
+    choices = message.get("choices") or [{}]
+    choice = choices[0]
+    body = choice.get("message") or {}
+    calls = tuple(
+        ToolCall(c["function"]["name"], _arguments(c["function"].get("arguments")))
+        for c in body.get("tool_calls") or []
+    )
+    return Accumulated(
+        text=body.get("content") or "",
+        tool_calls=calls,
+        refusal=body.get("refusal") or "",
+        stop_reason=choice.get("finish_reason"),
+    )
+
+
+def _responses(message: Mapping[str, Any]) -> Accumulated:
+    text, refusal, thinking, calls = "", "", "", []
+    for item in message.get("output") or []:
+        if item.get("type") == "message":
+            for part in item.get("content") or []:
+                text += part.get("text") or "" if part.get("type") == "output_text" else ""
+                refusal += part.get("refusal") or "" if part.get("type") == "refusal" else ""
+        elif item.get("type") == "function_call":
+            calls.append(ToolCall(item["name"], _arguments(item.get("arguments"))))
+        elif item.get("type") == "reasoning":
+            thinking += "".join(s.get("text") or "" for s in item.get("summary") or [])
+    incomplete = (message.get("incomplete_details") or {}).get("reason")
+    return Accumulated(text, tuple(calls), thinking, refusal, incomplete or message.get("status"))
+
+
+def parse_arguments(raw: Any) -> Any:
+    """Tool-call arguments as JSON when they parse, else the string as given."""
+    return _arguments(raw)
+
+
+def _arguments(raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return raw  # left as the string the client has, so the diff shows it
+
+
+_NEUTRAL_STOPS = {
+    **{k: v.value for k, v in STOP_ALIASES.items()},
+    "completed": StopReason.END_TURN.value,
+    "content_filter": StopReason.CONTENT_FILTER.value,
+    "refusal": StopReason.REFUSAL.value,
+}
+
+
+def same_stop(expected: str | None, got: str | None) -> bool:
+    """Equal, or the same stop in another provider's words (`stop` is `end_turn`)."""
+    if expected == got:
+        return True
+    if expected is None or got is None:
+        return False
+    return _NEUTRAL_STOPS.get(expected, expected) == _NEUTRAL_STOPS.get(got, got)

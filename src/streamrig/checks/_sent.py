@@ -1,0 +1,104 @@
+"""What the server sent for a request, read back from the journal."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .._errors import UsageError
+from ..providers import wire_format
+from ..scenario import Provider
+from ..server import Journal, JournalEntry, MockServer, Outcome
+from ..sse import SSEDecoder
+
+__all__ = [
+    "JournalSource",
+    "SentEvent",
+    "ended_early",
+    "journal_of",
+    "last_stream",
+    "sent_events",
+    "sent_message",
+]
+
+JournalSource = Journal | MockServer | Iterable[JournalEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class SentEvent:
+    """One event the server wrote: its data, and when its last byte left (epoch seconds)."""
+
+    data: Any
+    event: str | None
+    sent_at: float
+
+
+def journal_of(source: JournalSource) -> list[JournalEntry]:
+    if isinstance(source, MockServer):
+        return source.journal.entries()
+    if isinstance(source, Journal):
+        return source.entries()
+    return list(source)
+
+
+def last_stream(source: JournalSource, *, include_errors: bool = False) -> JournalEntry:
+    """The most recent request answered with a body (a stream or a whole message)."""
+    entries = journal_of(source)
+    for entry in reversed(entries):
+        if entry.provider and (include_errors or entry.status == 200):
+            _settle(entry)
+            return entry
+    seen = (
+        f"{len(entries)} request(s), none answered with a 200" if entries else "no request at all"
+    )
+    raise UsageError(f"streamrig: the server saw {seen}; did the client call the server's URL?")
+
+
+def _settle(entry: JournalEntry, seconds: float = 1.0) -> None:
+    """A client that has read the whole body may be judged a moment before the server
+    records the end; wait for that moment (briefly: a stalled stream stays pending)."""
+    deadline = time.monotonic() + seconds
+    while not entry.done and time.monotonic() < deadline:
+        if entry.frames and entry.outcome is Outcome.PENDING and not entry.stream:
+            break
+        time.sleep(0.002)
+
+
+def sent_events(entry: JournalEntry) -> list[SentEvent]:
+    """The events of a streamed answer, each with the time its last byte was written."""
+    decoder = SSEDecoder()
+    events: list[SentEvent] = []
+    offset = 0
+    data = bytes(entry.sent)
+    for frame in entry.frames:
+        chunk = data[offset : offset + frame.size]
+        offset += frame.size
+        at = (entry.started_at or entry.time) + frame.sent_s
+        events.extend(SentEvent(_parsed(e.data), e.event, at) for e in decoder.decode(chunk))
+    return events
+
+
+def sent_message(entry: JournalEntry) -> Mapping[str, Any]:
+    """The final message the client was given: the whole body, or the stream accumulated."""
+    provider = Provider(entry.provider) if entry.provider else None
+    if provider is None:
+        raise UsageError("streamrig: that request was not for a provider endpoint")
+    if not entry.stream:
+        loaded: Mapping[str, Any] = json.loads(bytes(entry.sent))
+        return loaded
+    return wire_format(provider).accumulate(e.data for e in sent_events(entry))
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def ended_early(entry: JournalEntry) -> bool:
+    """Whether the server cut this stream short on purpose (a fault)."""
+    return entry.outcome in (Outcome.RESET, Outcome.TRUNCATED, Outcome.ERROR_EVENT, Outcome.STALLED)

@@ -1,0 +1,264 @@
+"""The pytest plugin: options, the `streamrig` marker, fixtures. No logic of its own.
+
+Registered under the `pytest11` entry point `streamrig`, so installing streamrig is
+all a project does. A session-wide MockServer runs on its own thread (one per xdist
+worker); the `streamrig` fixture resets it for each test and plays the marker's
+scenario.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import MockServer
+from .rig import Rig
+from .scenario import bundled_path
+
+__all__ = ["StreamrigSettings"]
+
+_SOCKET = pytest.StashKey[socket.socket]()
+_USED = pytest.StashKey[bool]()
+API_KEY = "sk-streamrig-test-key"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamrigSettings:
+    """The plugin's settings, merged once: command line > ini file > defaults."""
+
+    scenario_dirs: tuple[Path, ...]
+    speed: float
+    seed: int | None
+    report: str
+    client_timeout: float
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("streamrig", "streamrig: mock LLM streaming server")
+    options: list[tuple[str, str, dict[str, Any], str]] = [
+        (
+            "scenarios",
+            "Folder of scenario files found by name (repeatable; default: tests/scenarios and scenarios/ if present).",
+            {"action": "append", "metavar": "DIR"},
+            "paths",
+        ),
+        (
+            "speed",
+            "Scale every wait of every scenario (0: no waits). Default 1.",
+            {"metavar": "F"},
+            "string",
+        ),
+        (
+            "seed",
+            "Seed for ids, jitter and random faults. Default: none.",
+            {"metavar": "N"},
+            "string",
+        ),
+        (
+            "report",
+            "Add the journal to test reports: none, failed (default) or all.",
+            {"choices": ("none", "failed", "all")},
+            "string",
+        ),
+        (
+            "client-timeout",
+            "Timeout in seconds of the SDK client fixtures. Default 10.",
+            {"metavar": "S"},
+            "string",
+        ),
+    ]
+    for name, help_text, kwargs, ini_type in options:
+        dest = "streamrig_" + name.replace("-", "_")
+        group.addoption(f"--streamrig-{name}", dest=dest, default=None, help=help_text, **kwargs)
+        parser.addini(dest, help=help_text + f" (ini twin of --streamrig-{name})", type=ini_type)  # type: ignore[arg-type]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "streamrig(scenario, **overrides): play this scenario (a name, path or mapping) "
+        "for the test, with scenario keys overridden (faults=..., timing=..., attempts=...).",
+    )
+    if not _is_xdist_controller(config):
+        # Bound now (not yet served) so the report header can name the URL.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        config.stash[_SOCKET] = sock
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    sock = config.stash.get(_SOCKET, None)
+    if sock is not None and not config.stash.get(_USED, False):
+        sock.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = settings_of(config)
+    folders = ", ".join(str(p) for p in settings.scenario_dirs) or "none"
+    sock = config.stash.get(_SOCKET, None)
+    where = (
+        f"http://127.0.0.1:{sock.getsockname()[1]} (started on first use)"
+        if sock
+        else "one server per xdist worker"
+    )
+    return [f"streamrig: server {where}; scenario folders: {folders}; speed {settings.speed:g}"]
+
+
+def settings_of(config: pytest.Config) -> StreamrigSettings:
+    """Each setting from the command line, else the ini file, else the default."""
+
+    def pick(name: str) -> Any:
+        given = config.getoption(f"streamrig_{name}")
+        return given if given not in (None, []) else (config.getini(f"streamrig_{name}") or None)
+
+    dirs = pick("scenarios")
+    if dirs is None:
+        root = Path(config.rootpath)
+        dirs = [d for d in (root / "tests" / "scenarios", root / "scenarios") if d.is_dir()]
+    seed = pick("seed")
+    return StreamrigSettings(
+        scenario_dirs=tuple(Path(config.rootpath, d).resolve() for d in dirs),
+        speed=float(pick("speed") or 1.0),
+        seed=int(seed) if seed is not None else None,
+        report=str(pick("report") or "failed"),
+        client_timeout=float(pick("client_timeout") or 10.0),
+    )
+
+
+@pytest.fixture(scope="session")
+def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
+    """The session's MockServer: bundled scenarios plus the project's folders, on its own thread."""
+    settings = settings_of(pytestconfig)
+    pytestconfig.stash[_USED] = True
+    server = MockServer(
+        [bundled_path(), *settings.scenario_dirs],
+        seed=settings.seed,
+        speed=settings.speed,
+        sock=pytestconfig.stash.get(_SOCKET, None),
+    )
+    with server:
+        yield server
+
+
+@pytest.fixture
+def streamrig(streamrig_server: MockServer, request: pytest.FixtureRequest) -> Rig:
+    """A per-test handle on the session's server: reset, then the marker's scenario played."""
+    settings = settings_of(request.config)
+    rig = Rig(streamrig_server, [request.path.parent / "scenarios", *settings.scenario_dirs])
+    rig.reset()
+    marker = request.node.get_closest_marker("streamrig")
+    if marker is not None:
+        # Precedence: the marker's overrides > the scenario file's own keys.
+        rig.play(*marker.args, **marker.kwargs)
+    request.node.stash[_RIG] = rig
+    return rig
+
+
+_RIG = pytest.StashKey[Rig]()
+
+
+@pytest.fixture
+def anthropic_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`anthropic.Anthropic` pointed at the server, with a short timeout."""
+    anthropic = pytest.importorskip("anthropic")
+    timeout = settings_of(pytestconfig).client_timeout
+    with anthropic.Anthropic(
+        base_url=streamrig.anthropic_base_url, api_key=API_KEY, timeout=timeout
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def openai_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`openai.OpenAI` pointed at the server, with a short timeout."""
+    openai = pytest.importorskip("openai")
+    timeout = settings_of(pytestconfig).client_timeout
+    with openai.OpenAI(
+        base_url=streamrig.openai_base_url, api_key=API_KEY, timeout=timeout
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def async_anthropic_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`anthropic.AsyncAnthropic` pointed at the server; closed in the loop that used it."""
+    anthropic = pytest.importorskip("anthropic")
+    yield from _async_client(
+        lambda http: anthropic.AsyncAnthropic(
+            base_url=streamrig.anthropic_base_url, api_key=API_KEY, http_client=http
+        ),
+        anthropic.DefaultAsyncHttpxClient,
+        settings_of(pytestconfig).client_timeout,
+    )
+
+
+@pytest.fixture
+def async_openai_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`openai.AsyncOpenAI` pointed at the server; closed in the loop that used it."""
+    openai = pytest.importorskip("openai")
+    yield from _async_client(
+        lambda http: openai.AsyncOpenAI(
+            base_url=streamrig.openai_base_url, api_key=API_KEY, http_client=http
+        ),
+        openai.DefaultAsyncHttpxClient,
+        settings_of(pytestconfig).client_timeout,
+    )
+
+
+def _async_client(make: Callable[[Any], Any], http_class: Any, timeout: float) -> Iterator[Any]:
+    # A sync fixture, so it works under pytest-asyncio and anyio alike: it notes the
+    # loop of the first request and closes the client there once the test is done.
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def note_loop(_: Any) -> None:
+        if not loops:
+            loops.append(asyncio.get_running_loop())
+
+    client = make(http_class(timeout=timeout, event_hooks={"request": [note_loop]}))
+    yield client
+    loop = loops[0] if loops else None
+    if loop is not None and not loop.is_closed() and not loop.is_running():
+        loop.run_until_complete(client.close())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    rig = item.stash.get(_RIG, None)
+    if rig is None or report.when != "call":
+        return report
+    mode = settings_of(item.config).report
+    if mode == "all" or (mode == "failed" and report.failed):
+        report.sections.append(("streamrig journal", _journal_text(rig)))
+    return report
+
+
+def _journal_text(rig: Rig) -> str:
+    lines = []
+    for entry in rig.journal:
+        line = (
+            f"#{entry.id} {entry.method} {entry.path} scenario={entry.scenario} attempt={entry.attempt} "
+            f"status={entry.status} outcome={entry.outcome.value} frames={len(entry.frames)} bytes={entry.bytes_sent}"
+        )
+        if entry.faults:
+            line += f" faults=[{'; '.join(entry.faults)}]"
+        if entry.closed_at_frame is not None:
+            line += f" closed_at_frame={entry.closed_at_frame}"
+        lines.append(line)
+    return "\n".join(lines) or "(no request reached the server)"
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    if hasattr(config, "workerinput"):
+        return False
+    numprocesses = getattr(config.option, "numprocesses", None)
+    return bool(numprocesses)

@@ -1,0 +1,124 @@
+"""Rig: a handle on a running MockServer for one test: play a scenario, read the journal, check."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import UsageError
+from .checks import Accumulated, Checks, neutral
+from .probe import Probe, probe
+from .providers import EncodeContext, wire_format
+from .scenario import SCENARIO_SUFFIXES, Provider, Scenario, collect_scenarios, with_overrides
+from .server import JournalEntry, MockServer, final_message
+
+__all__ = ["Played", "Rig"]
+
+
+@dataclass(frozen=True, slots=True)
+class Played:
+    """The scenario now playing, and what a correct client accumulates from it."""
+
+    scenario: Scenario
+    expected: Accumulated
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+
+class Rig:
+    """One test's view of a shared server: it resets it, plays scenarios, and judges clients.
+
+    `scenario_dirs` are searched, in order, for names the server has not loaded.
+    """
+
+    def __init__(self, server: MockServer, scenario_dirs: Sequence[Path] = ()) -> None:
+        self.server = server
+        self.scenario_dirs = list(scenario_dirs)
+        self.check = Checks(server)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.server.anthropic_base_url
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.server.openai_base_url
+
+    @property
+    def journal(self) -> list[JournalEntry]:
+        """Every request since the last reset, oldest first."""
+        return self.server.journal.entries()
+
+    @property
+    def requests(self) -> list[Any]:
+        """The bodies the client sent, oldest first (parsed JSON)."""
+        return [entry.body for entry in self.journal]
+
+    def reset(self) -> None:
+        self.server.reset()
+
+    def play(self, scenario: str | Path | Scenario | Mapping[str, Any], **overrides: Any) -> Played:
+        """Answer every request that names no scenario with this one, changed by `overrides`.
+
+        `scenario`: a loaded scenario's name, a name found in the scenario folders, a
+        path, a mapping in the YAML form, or a Scenario.
+        """
+        chosen = with_overrides(
+            self._find(scenario), overrides, source=f"<overrides of {_label(scenario)}>"
+        )
+        self.server.state.registry.play(chosen)
+        return Played(chosen, expected_of(chosen))
+
+    def probe(self, source: Any) -> Probe[Any]:
+        """Wrap the client's stream (sync or async) to time each chunk: see `check.timing`."""
+        return probe(source)
+
+    def _find(self, scenario: str | Path | Scenario | Mapping[str, Any]) -> Scenario:
+        if isinstance(scenario, str) and self.server.state.registry.has(scenario):
+            return self.server.state.registry.get(scenario)
+        if isinstance(scenario, str) and not scenario.endswith(SCENARIO_SUFFIXES):
+            for folder in self.scenario_dirs:
+                for suffix in SCENARIO_SUFFIXES:
+                    if (folder / f"{scenario}{suffix}").is_file():
+                        return _one(folder / f"{scenario}{suffix}", scenario)
+            known = sorted(s.name for s in self.server.state.registry.all())
+            raise UsageError(
+                f"no scenario named {scenario!r}: not loaded ({', '.join(known)}) and not in "
+                f"{', '.join(map(str, self.scenario_dirs)) or 'any scenario folder'}"
+            )
+        return _one(scenario, _label(scenario))
+
+
+def _one(source: Any, label: str) -> Scenario:
+    found = collect_scenarios(source)
+    if len(found) != 1:
+        raise UsageError(f"play() takes one scenario; {label} holds {len(found)}")
+    return found[0]
+
+
+def _label(scenario: Any) -> str:
+    return (
+        scenario.name
+        if isinstance(scenario, Scenario)
+        else repr(scenario)
+        if not isinstance(scenario, str)
+        else scenario
+    )
+
+
+def expected_of(scenario: Scenario, provider: Provider | None = None) -> Accumulated:
+    """What a correct client accumulates from a scenario (its own provider, else Anthropic)."""
+    chosen = provider or scenario.provider or Provider.ANTHROPIC
+    ctx = EncodeContext(
+        scenario=scenario.name, model=scenario.model or "model", rng=random.Random(0), created=0
+    )
+    return neutral(final_message(scenario, wire_format(chosen), ctx), chosen)
