@@ -4,6 +4,14 @@ import os
 from pathlib import Path
 
 import anthropic
+
+# pytester's in-process runs drop modules first imported inside them; an SDK module
+# imported afresh there would raise exception classes the outer httpx2 cannot map.
+# Import the transport internals now, once, for every inner run.
+import httpcore2._async.http11
+import httpcore2._backends.anyio
+import httpcore2._backends.sync
+import httpcore2._sync.http11  # noqa: F401
 import openai
 import pytest
 
@@ -13,6 +21,8 @@ VECTORS = Path(
     os.environ.get("STREAMRIG_VECTORS", Path(__file__).resolve().parents[2] / "shared" / "vectors")
 )
 KEY = "sk-test-streamrig-0123456789"
+
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,6 @@ from .scenario import bundled_path
 __all__ = ["StreamrigSettings"]
 
 _SOCKET = pytest.StashKey[socket.socket]()
-_USED = pytest.StashKey[bool]()
 API_KEY = "sk-streamrig-test-key"
 
 
@@ -95,8 +95,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     sock = config.stash.get(_SOCKET, None)
-    if sock is not None and not config.stash.get(_USED, False):
-        sock.close()
+    if sock is not None:
+        sock.close()  # a served socket is closed already; closing again is harmless
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -136,7 +136,6 @@ def settings_of(config: pytest.Config) -> StreamrigSettings:
 def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's MockServer: bundled scenarios plus the project's folders, on its own thread."""
     settings = settings_of(pytestconfig)
-    pytestconfig.stash[_USED] = True
     server = MockServer(
         [bundled_path(), *settings.scenario_dirs],
         seed=settings.seed,
@@ -213,15 +212,20 @@ def async_openai_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator
 
 
 def _async_client(make: Callable[[Any], Any], http_class: Any, timeout: float) -> Iterator[Any]:
-    # A sync fixture, so it works under pytest-asyncio and anyio alike: it notes the
-    # loop of the first request and closes the client there once the test is done.
+    # A sync fixture, so it works under pytest-asyncio and anyio alike. Its connections
+    # close with each response (no keep-alive), so nothing is left open if the test's
+    # loop is gone by teardown; if the loop is still there, the client is closed in it.
     loops: list[asyncio.AbstractEventLoop] = []
 
     async def note_loop(_: Any) -> None:
         if not loops:
             loops.append(asyncio.get_running_loop())
 
-    client = make(http_class(timeout=timeout, event_hooks={"request": [note_loop]}))
+    httpx = sys.modules[http_class.__mro__[1].__module__.partition(".")[0]]  # httpx or httpx2
+    no_keepalive = httpx.Limits(max_connections=100, max_keepalive_connections=0)
+    client = make(
+        http_class(timeout=timeout, limits=no_keepalive, event_hooks={"request": [note_loop]})
+    )
     yield client
     loop = loops[0] if loops else None
     if loop is not None and not loop.is_closed() and not loop.is_running():

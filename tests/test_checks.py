@@ -1,0 +1,290 @@
+"""Every check against a correct client (passes) and a broken one (fails, saying why).
+
+Run through pytester, so the failure messages are checked as a user sees them.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestDeprecationWarning")
+
+INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+MSG = 'model="m", max_tokens=50, messages=[{"role": "user", "content": "x"}]'
+
+
+def run(pytester, source: str, *args: str):
+    pytester.makeini(INI)
+    pytester.makepyfile(test_client=textwrap.dedent(source).replace("MSG", MSG))
+    return pytester.runpytest("-q", "-p", "no:randomly", *args)
+
+
+def test_accumulated(pytester):
+    result = run(
+        pytester,
+        """
+        import json, pytest
+
+        @pytest.mark.streamrig("tool_after_text")
+        def test_correct_sdk_object(streamrig, anthropic_client):
+            with anthropic_client.messages.stream(MSG) as s:
+                streamrig.check.accumulated(s.get_final_message())
+
+        @pytest.mark.streamrig("tool_after_text")
+        def test_correct_own_values(streamrig, openai_client):
+            text, args, name = "", "", None
+            for chunk in openai_client.chat.completions.create(model="m", stream=True, messages=[{"role": "user", "content": "x"}]):
+                delta = chunk.choices[0].delta
+                text += delta.content or ""
+                for call in delta.tool_calls or []:
+                    name = name or call.function.name
+                    args += call.function.arguments or ""
+                finish = chunk.choices[0].finish_reason or None
+            streamrig.check.accumulated(text=text, tool_calls=[(name, json.loads(args))], stop_reason="tool_use")
+
+        @pytest.mark.streamrig("tool_after_text")
+        def test_correct_adapter(streamrig, anthropic_client):
+            class Reply:
+                def __init__(self, message):
+                    self.words = "".join(b.text for b in message.content if b.type == "text")
+            with anthropic_client.messages.stream(MSG) as s:
+                reply = Reply(s.get_final_message())
+            streamrig.check.accumulated(reply, adapter=lambda r: {"text": r.words})
+
+        @pytest.mark.streamrig("unicode")
+        def test_broken_drops_last_delta(streamrig, anthropic_client):
+            pieces = []
+            with anthropic_client.messages.stream(MSG) as s:
+                for text in s.text_stream:
+                    pieces.append(text)
+            streamrig.check.accumulated(text="".join(pieces[:-1]))
+
+        @pytest.mark.streamrig("parallel_tool_calls")
+        def test_broken_keeps_only_first_tool_call(streamrig, openai_client):
+            calls = {}
+            for chunk in openai_client.chat.completions.create(model="m", stream=True, messages=[{"role": "user", "content": "x"}]):
+                for call in chunk.choices[0].delta.tool_calls or [] if chunk.choices else []:
+                    if call.index == 0:
+                        entry = calls.setdefault(0, {"name": call.function.name, "arguments": ""})
+                        entry["arguments"] += call.function.arguments or ""
+            streamrig.check.accumulated(tool_calls=list(calls.values()), stop_reason="stop")
+        """,
+    )
+    result.assert_outcomes(passed=3, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*the client's accumulated reply differs from what the server sent",
+            "*scenario 'unicode' on Anthropic Messages*",
+            "*text: they part at character *: the client's text stops there, 1 character(s) short",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*scenario 'parallel_tool_calls' on OpenAI Chat Completions*",
+            '*missing: get_time({"timezone": "Europe/Paris"})',
+            "*stop reason: expected 'tool_calls', got 'stop'",
+        ]
+    )
+
+
+def test_usage(pytester):
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.streamrig("tool_call")
+        def test_correct_anthropic(streamrig, anthropic_client):
+            with anthropic_client.messages.stream(MSG) as s:
+                message = s.get_final_message()
+            streamrig.check.usage(message)
+            streamrig.check.usage(input_tokens=380, output_tokens=42, total_tokens=422)
+
+        @pytest.mark.streamrig("short_text")
+        def test_correct_openai_last_chunk(streamrig, openai_client):
+            usage = None
+            for chunk in openai_client.chat.completions.create(model="m", stream=True, stream_options={"include_usage": True}, messages=[{"role": "user", "content": "x"}]):
+                usage = chunk.usage or usage
+            streamrig.check.usage(input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens)
+
+        @pytest.mark.streamrig("tool_call")
+        def test_broken_adds_start_and_delta(streamrig, anthropic_client):
+            output = 0
+            with anthropic_client.messages.stream(MSG) as s:
+                for event in s:
+                    if event.type == "message_start":
+                        output += event.message.usage.output_tokens
+                    elif event.type == "message_delta":
+                        output += event.usage.output_tokens
+            streamrig.check.usage(output_tokens=output)
+
+        @pytest.mark.streamrig("short_text")
+        def test_broken_reads_message_start(streamrig, anthropic_client):
+            with anthropic_client.messages.stream(MSG) as s:
+                for event in s:
+                    if event.type == "message_start":
+                        output = event.message.usage.output_tokens
+            streamrig.check.usage(output_tokens=output)
+        """,
+    )
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*the client's usage differs from what the provider reported",
+            "*output_tokens: expected 42, got 43 = message_start's 1 + message_delta's 42: the delta's count is cumulative, not an increment",
+            "*Anthropic reports input_tokens in message_start and the cumulative output_tokens in each message_delta*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*output_tokens: expected 4, got 1 = message_start's placeholder; the real count comes in message_delta"
+        ]
+    )
+
+
+def test_cancelled(pytester):
+    result = run(
+        pytester,
+        """
+        import time, pytest
+
+        @pytest.mark.streamrig("long_text", timing={"gap_ms": 20})
+        def test_correct_closes_the_stream(streamrig, anthropic_client):
+            with anthropic_client.messages.stream(MSG) as s:
+                for number, _ in enumerate(s.text_stream):
+                    if number == 3:
+                        cancelled_at = time.time()
+                        break
+            result = streamrig.check.cancelled(at=cancelled_at, within_ms=100)
+            assert result.frames_written < 20
+
+        @pytest.mark.streamrig("long_text", timing={"gap_ms": 20})
+        async def test_correct_async_with_probe(streamrig, async_openai_client):
+            stream = await async_openai_client.chat.completions.create(model="m", stream=True, messages=[{"role": "user", "content": "x"}])
+            probe = streamrig.probe(stream)
+            async for chunk in probe:
+                if len(probe) == 4:
+                    await stream.close()
+                    break
+            streamrig.check.cancelled(probe=probe, within_ms=100)
+
+        @pytest.mark.streamrig("long_text", timing={"gap_ms": 5})
+        def test_broken_stops_reading_but_keeps_the_socket(streamrig, anthropic_client):
+            stream = anthropic_client.messages.create(MSG, stream=True)
+            for number, _ in enumerate(stream):
+                if number == 3:
+                    cancelled_at = time.time()
+                    break
+            time.sleep(1.5)  # the "cancelled" UI goes on; the response is never closed
+            try:
+                streamrig.check.cancelled(at=cancelled_at, within_ms=100)
+            finally:
+                stream.close()
+        """,
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*the cancel did not reach the server as it should",
+            "*the server kept writing: * frame(s) went out after the cancel, the last * ms after it, and the stream ended as 'completed': the client never closed the connection*",
+        ]
+    )
+
+
+def test_timing(pytester):
+    result = run(
+        pytester,
+        """
+        import time, pytest
+
+        @pytest.mark.streamrig("long_text", timing={"ttft_ms": 100, "gap_ms": 5})
+        def test_correct_within_budget(streamrig, anthropic_client):
+            with anthropic_client.messages.stream(MSG) as s:
+                probe = streamrig.probe(s.text_stream)
+                for _ in probe:
+                    pass
+            measured = streamrig.check.timing(probe, ttft_ms=1000, max_gap_ms=500, min_tokens_per_s=20, overhead_ms=100)
+            assert measured.ttft_ms >= 90 and measured.chunks > 100
+
+        @pytest.mark.streamrig("short_text", timing={"gap_ms": 10})
+        def test_broken_slow_handler(streamrig, anthropic_client):
+            with anthropic_client.messages.stream(MSG) as s:
+                probe = streamrig.probe(s.text_stream)
+                for _ in probe:
+                    time.sleep(0.08)  # the client's own work per chunk
+            streamrig.check.timing(probe, overhead_ms=30)
+        """,
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*the client missed its timing budget",
+            "*client overhead per chunk (p95): *ms, budget at most 30ms",
+            "*measured: time to first chunk * ms, largest gap * ms, * chunks/s, overhead per chunk p50 * ms / p95 * ms, 2 chunks",
+        ]
+    )
+
+
+def test_recovered(pytester):
+    result = run(
+        pytester,
+        """
+        import time, anthropic, httpx2 as httpx, pytest
+
+        @pytest.mark.streamrig("overloaded_then_ok")
+        def test_correct_sdk_retry(streamrig, anthropic_client):
+            message = anthropic_client.messages.create(MSG)
+            recovery = streamrig.check.recovered(result=message)
+            assert recovery.attempts == 2 and recovery.waits_ms[0] >= 90
+
+        @pytest.mark.streamrig("truncated_stream")
+        def test_correct_client_rejects_a_cut_stream(streamrig, anthropic_client):
+            error = None
+            with anthropic_client.messages.stream(MSG) as s:
+                message = s.get_final_message()
+            if message.stop_reason is None:
+                error = RuntimeError("stream ended without a stop reason")
+            streamrig.check.recovered(error=error)
+
+        @pytest.mark.streamrig("overloaded_then_ok")
+        def test_broken_ignores_retry_after(streamrig):
+            for _ in range(3):
+                response = httpx.post(streamrig.url + "/v1/messages", json={"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]})
+                if response.status_code == 200:
+                    break
+            streamrig.check.recovered(result=response.json())
+
+        @pytest.mark.streamrig("short_text", attempts=[{"status": 400}, {}])
+        def test_broken_retries_a_400(streamrig):
+            for _ in range(2):
+                response = httpx.post(streamrig.url + "/v1/messages", json={"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]})
+                time.sleep(0.06)
+            streamrig.check.recovered(result=response.json())
+
+        @pytest.mark.streamrig("short_text", attempts={"fail": 9, "status": 503})
+        def test_broken_retry_storm(streamrig):
+            for _ in range(6):
+                httpx.post(streamrig.url + "/v1/messages", json={"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]})
+            streamrig.check.recovered(error=RuntimeError("gave up"))
+
+        @pytest.mark.streamrig("truncated_stream")
+        def test_broken_accepts_a_cut_stream(streamrig, anthropic_client):
+            with anthropic_client.messages.stream(MSG) as s:
+                message = s.get_final_message()
+            streamrig.check.recovered(result=message)
+        """,
+    )
+    result.assert_outcomes(passed=2, failed=4)
+    result.stdout.fnmatch_lines(
+        ["*try 2 came * ms after the 529 of try 1, but retry-after-ms: 100 asked for 100 ms"]
+    )
+    result.stdout.fnmatch_lines(["*try 2 retried a 400, but it is not retryable"])
+    result.stdout.fnmatch_lines(["*retry storm: 6 tries, at most 3 expected"])
+    result.stdout.fnmatch_lines(
+        [
+            "*the last stream was cut (truncated after 6 frame(s)), but the client returned a result as if it were complete",
+            "*the tries, as the server saw them:",
+        ]
+    )
