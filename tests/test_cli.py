@@ -40,6 +40,26 @@ def start_serve(*args: str) -> tuple[subprocess.Popen[str], str]:
     raise AssertionError("serve did not start:\n" + "".join(lines))
 
 
+def serve_banner(*args: str) -> str:
+    """Everything `streamrig serve ARGS` prints up to its `Ctrl+C stops.` line, then stop it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamrig", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    banner = ""
+    try:
+        while "Ctrl+C" not in banner:
+            line = process.stdout.readline()
+            assert line, banner
+            banner += line
+    finally:
+        stop(process)
+    return banner
+
+
 def stop(process: subprocess.Popen[str]) -> tuple[float, str]:
     """Ctrl+C; returns seconds until exit and the rest of the output."""
     started = time.monotonic()
@@ -76,21 +96,7 @@ def test_serve_port_0_prints_urls_and_snippets_that_work():
 
 
 def test_serve_banner_has_base_urls_curl_and_sdk_snippet():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamrig", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    banner = ""
-    try:
-        while "Ctrl+C" not in banner:
-            line = process.stdout.readline()
-            assert line, banner
-            banner += line
-    finally:
-        stop(process)
+    banner = serve_banner("--port", "0")
     port = re.search(r"127\.0\.0\.1:(\d+)", banner).group(1)
     assert f'base_url="http://127.0.0.1:{port}"' in banner
     assert f'base_url="http://127.0.0.1:{port}/v1"' in banner
@@ -162,21 +168,7 @@ def test_serve_default_flag_picks_the_scenario(tmp_path):
 def test_serve_reports_a_broken_file_and_starts_with_the_good_ones(tmp_path):
     (tmp_path / "good.yaml").write_text("reply: [{text: good}]\n")
     (tmp_path / "bad.yaml").write_text("reply: [{text: hi}]\nstopp: 1\n")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamrig", "serve", "--port", "0", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    seen = ""
-    try:
-        while "Ctrl+C" not in seen:
-            line = process.stdout.readline()
-            assert line, seen
-            seen += line
-    finally:
-        stop(process)
+    seen = serve_banner("--port", "0", str(tmp_path))
     assert f"{tmp_path / 'bad.yaml'}:2: stopp: unknown key" in seen
     assert "1 scenario(s)" in seen
 

@@ -8,6 +8,7 @@ from typing import Any
 from ._base import random_hex
 
 __all__ = [
+    "OpenAIWire",
     "openai_default_message",
     "openai_error",
     "openai_error_body",
@@ -101,3 +102,21 @@ def openai_headers(request_id: str, streaming: bool) -> dict[str, str]:
 
 def openai_request_id(rng: random.Random) -> str:
     return "req_" + random_hex(rng, 32)
+
+
+class OpenAIWire:
+    """What both OpenAI wire formats answer alike: error bodies, headers, request ids."""
+
+    def error_body(
+        self, status: int, message: str, error_type: str | None, request_id: str
+    ) -> dict[str, Any]:
+        return openai_error_body(status, message, error_type)
+
+    def headers(self, request_id: str, streaming: bool) -> dict[str, str]:
+        return openai_headers(request_id, streaming)
+
+    def default_message(self, status: int, error_type: str | None) -> str:
+        return openai_default_message(status, error_type)
+
+    def request_id(self, rng: random.Random) -> str:
+        return openai_request_id(rng)

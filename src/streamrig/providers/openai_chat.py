@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,13 +27,7 @@ from ._base import (
     random_hex,
     text_of_content,
 )
-from ._openai_common import (
-    openai_default_message,
-    openai_error,
-    openai_error_body,
-    openai_headers,
-    openai_request_id,
-)
+from ._openai_common import OpenAIWire, openai_error
 
 __all__ = ["OpenAIChat"]
 
@@ -50,7 +43,7 @@ FINISH_REASONS = {
 }
 
 
-class OpenAIChat:
+class OpenAIChat(OpenAIWire):
     """The Chat Completions wire format, `data: [DONE]` included."""
 
     provider = Provider.OPENAI_CHAT
@@ -169,20 +162,6 @@ class OpenAIChat:
 
     def accumulate(self, events: Iterable[Any]) -> dict[str, Any]:
         return _accumulate(events)
-
-    def error_body(
-        self, status: int, message: str, error_type: str | None, request_id: str
-    ) -> dict[str, Any]:
-        return openai_error_body(status, message, error_type)
-
-    def headers(self, request_id: str, streaming: bool) -> dict[str, str]:
-        return openai_headers(request_id, streaming)
-
-    def default_message(self, status: int, error_type: str | None) -> str:
-        return openai_default_message(status, error_type)
-
-    def request_id(self, rng: random.Random) -> str:
-        return openai_request_id(rng)
 
 
 def _reject_unsupported(reply: Reply, ctx: EncodeContext) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -29,13 +28,7 @@ from ._base import (
     random_hex,
     text_of_content,
 )
-from ._openai_common import (
-    openai_default_message,
-    openai_error,
-    openai_error_body,
-    openai_headers,
-    openai_request_id,
-)
+from ._openai_common import OpenAIWire, openai_error
 
 __all__ = ["OpenAIResponses"]
 
@@ -47,7 +40,7 @@ INCOMPLETE_REASONS = {
 }
 
 
-class OpenAIResponses:
+class OpenAIResponses(OpenAIWire):
     """The Responses API wire format: typed events with a `sequence_number`."""
 
     provider = Provider.OPENAI_RESPONSES
@@ -102,20 +95,6 @@ class OpenAIResponses:
 
     def accumulate(self, events: Iterable[Any]) -> dict[str, Any]:
         return _accumulate(events)
-
-    def error_body(
-        self, status: int, message: str, error_type: str | None, request_id: str
-    ) -> dict[str, Any]:
-        return openai_error_body(status, message, error_type)
-
-    def headers(self, request_id: str, streaming: bool) -> dict[str, str]:
-        return openai_headers(request_id, streaming)
-
-    def default_message(self, status: int, error_type: str | None) -> str:
-        return openai_default_message(status, error_type)
-
-    def request_id(self, rng: random.Random) -> str:
-        return openai_request_id(rng)
 
 
 def _stream_so_far(sent: Sequence[bytes]) -> tuple[dict[str, Any] | None, int]:
