@@ -9,7 +9,7 @@ from typing import Any
 from .._errors import CheckFailed
 from ..server import JournalEntry, Outcome
 from ._accumulated import UNSET, describe_entry
-from ._sent import JournalSource, ended_early, journal_of
+from ._sent import JournalSource, ended_early, journal_of, settle
 
 __all__ = ["Recovery", "recovered"]
 
@@ -58,6 +58,7 @@ def _tries(entries: list[JournalEntry]) -> list[JournalEntry]:
     if not entries:
         raise CheckFailed("streamrig: the server saw no request at all")
     last = entries[-1]
+    settle(last)
     tries = [last]
     for entry in reversed(entries[:-1]):
         if (

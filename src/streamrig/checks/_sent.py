@@ -22,6 +22,7 @@ __all__ = [
     "last_stream",
     "sent_events",
     "sent_message",
+    "settle",
 ]
 
 JournalSource = Journal | MockServer | Iterable[JournalEntry]
@@ -49,7 +50,7 @@ def last_stream(source: JournalSource, *, include_errors: bool = False) -> Journ
     entries = journal_of(source)
     for entry in reversed(entries):
         if entry.provider and (include_errors or entry.status == 200):
-            _settle(entry)
+            settle(entry)
             return entry
     seen = (
         f"{len(entries)} request(s), none answered with a 200" if entries else "no request at all"
@@ -57,13 +58,11 @@ def last_stream(source: JournalSource, *, include_errors: bool = False) -> Journ
     raise UsageError(f"streamrig: the server saw {seen}; did the client call the server's URL?")
 
 
-def _settle(entry: JournalEntry, seconds: float = 1.0) -> None:
+def settle(entry: JournalEntry, seconds: float = 1.0) -> None:
     """A client that has read the whole body may be judged a moment before the server
     records the end; wait for that moment (briefly: a stalled stream stays pending)."""
     deadline = time.monotonic() + seconds
     while not entry.done and time.monotonic() < deadline:
-        if entry.frames and entry.outcome is Outcome.PENDING and not entry.stream:
-            break
         time.sleep(0.002)
 
 

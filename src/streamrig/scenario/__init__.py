@@ -12,6 +12,7 @@ from ._load import (
     scenario_from_mapping,
     scenario_from_sse,
     scenario_from_text,
+    scenarios_from_text,
 )
 from ._model import (
     STOP_ALIASES,
@@ -26,6 +27,9 @@ from ._model import (
     Part,
     Provider,
     RawStep,
+    RecordedEvent,
+    RecordedRequest,
+    Recording,
     RefusalPart,
     Reply,
     Scenario,
@@ -56,6 +60,9 @@ __all__ = [
     "Part",
     "Provider",
     "RawStep",
+    "RecordedEvent",
+    "RecordedRequest",
+    "Recording",
     "RefusalPart",
     "Reply",
     "Scenario",
@@ -77,6 +84,7 @@ __all__ = [
     "scenario_from_mapping",
     "scenario_from_sse",
     "scenario_from_text",
+    "scenarios_from_text",
     "schema",
     "with_overrides",
 ]

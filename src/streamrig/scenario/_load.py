@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from .._errors import ScenarioError
+from ._cassette import is_cassette, scenarios_from_cassette
 from ._model import (
     STOP_ALIASES,
     Attempt,
@@ -46,6 +47,7 @@ __all__ = [
     "scenario_from_mapping",
     "scenario_from_sse",
     "scenario_from_text",
+    "scenarios_from_text",
 ]
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".sse")
@@ -84,13 +86,23 @@ def _load_into(report: LoadReport, path: Path, default_name: str) -> None:
         if path.suffix == ".sse":
             report.scenarios.append(scenario_from_sse(path.read_bytes(), default_name, source=path))
         else:
-            report.scenarios.append(
-                scenario_from_text(path.read_text("utf-8"), default_name, source=path)
+            report.scenarios.extend(
+                scenarios_from_text(path.read_text("utf-8"), default_name, source=path)
             )
     except ScenarioError as error:
         report.errors.extend(error.problems)
     except (OSError, UnicodeDecodeError) as error:
         report.errors.append(ScenarioError(f"cannot read: {error}", path=path))
+
+
+def scenarios_from_text(
+    text: str, default_name: str, source: Path | str | None = None
+) -> list[Scenario]:
+    """The scenarios of a YAML text: one, or one per interaction of a cassette."""
+    data, lines = _parse_yaml(text, source)
+    if is_cassette(data):
+        return scenarios_from_cassette(data, default_name, source, lines)
+    return [scenario_from_mapping(data, default_name, source=source, lines=lines)]
 
 
 def scenario_from_text(text: str, default_name: str, source: Path | str | None = None) -> Scenario:

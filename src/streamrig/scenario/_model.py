@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "Attempt",
@@ -22,6 +23,9 @@ __all__ = [
     "Part",
     "Provider",
     "RawStep",
+    "RecordedEvent",
+    "RecordedRequest",
+    "Recording",
     "RefusalPart",
     "Reply",
     "Scenario",
@@ -275,6 +279,43 @@ class Attempt:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """The request a cassette interaction answered: how replayed requests are matched."""
+
+    method: str
+    uri: str
+    body: Any  # parsed JSON when it was JSON, else the text
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.uri).path
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """One event as it arrived: seconds since the request was sent, and its exact bytes."""
+
+    t: float
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """A recorded answer: the status and headers, and the body as timed events."""
+
+    status: int
+    headers: Mapping[str, str]
+    events: tuple[RecordedEvent, ...]
+    headers_t: float = 0.0  # when the response headers arrived
+    streamed: bool = True  # an SSE body (else one JSON body, in events[0])
+    truncated: bool = False  # the upstream dropped mid-stream
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(event.data for event in self.events)
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """When a scenario answers a request that did not name one. All given rules must hold."""
 
@@ -295,7 +336,8 @@ class Scenario:
     """What the model replies to a request, from one file, dict or captured body.
 
     Exactly one of `reply` (provider-neutral), `steps` (low-level events for
-    `provider`) or `body` (a raw SSE capture for `provider`) is set.
+    `provider`), `body` (a raw SSE capture for `provider`) or `recording` (a
+    cassette interaction, with its `request`) is set.
     """
 
     name: str
@@ -311,6 +353,8 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     attempts: tuple[Attempt, ...] = ()
     speed: float = 1.0  # scales every wait (2: twice as fast; 0: no waits)
+    recording: Recording | None = None  # a cassette interaction: replayed as recorded
+    request: RecordedRequest | None = None  # ... matched to requests by this
     line_endings: str = "\n"  # "\r\n" or "\r" to test a client's line splitting
 
     def attempt(self, number: int) -> Attempt:

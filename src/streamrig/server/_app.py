@@ -12,10 +12,13 @@ from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
 from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat
-from ..scenario import Attempt, Provider, Scenario
+from ..scenario import Attempt, Provider, Recording, Scenario
 from ._admin import add_admin_routes
 from ._journal import JournalEntry, Outcome, redact_headers
+from ._match import NoRecordingMatches, RequestKey
+from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
+from ._replay import recorded_headers, recorded_response, wait_for_headers
 from ._schedule import check_provider, final_message, plan_stream
 from ._select import UnknownScenario
 from ._state import STATE_KEY, ServerState, fingerprint
@@ -83,6 +86,10 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return _error(wire, entry, rng, 400, f"The request body is not valid JSON: {exc}")
+    request_print = fingerprint(wire.route, body)
+    recorder = state.passthrough
+    if recorder is not None and recorder.always:
+        return await _record(request, wire, entry, recorder)
     try:
         parsed = wire.parse_request(body)
         scenario = state.registry.select(
@@ -91,10 +98,11 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
             provider_scenarios=[s for s in state.registry.all() if wire.provider in s.providers],
             model=parsed.model,
             last_user_text=parsed.last_user_text,
+            request=RequestKey(request.method, wire.route, body),
+            occurrence=lambda: state.occurrence(f"recorded\n{request_print}"),
         )
         entry.scenario, entry.stream = scenario.name, parsed.stream
         check_provider(scenario, wire)
-        request_print = fingerprint(wire.route, body)
         entry.attempt = state.occurrence(f"{scenario.name}\n{request_print}")
         attempt = scenario.attempt(entry.attempt)
         rng = state.rng(request_print, entry.attempt)
@@ -102,21 +110,64 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
             return _attempt_error(wire, entry, rng, attempt, scenario.name)
         chaos = state.rng(request_print, entry.attempt, purpose="chaos")
         ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream, chaos=chaos)
+        recording = scenario.recording
+        if recording is not None:
+            await wait_for_headers(recording, state.speed * scenario.speed)
+            if recording.status != 200 or (not recording.streamed and parsed.stream):
+                return _recorded_whole(entry, scenario.name, recording)
         if not parsed.stream:
             return _json(wire, entry, rng, _whole(scenario, wire, ctx), scenario.name)
         plan = plan_stream(scenario, wire, ctx, attempt, speed=state.speed)
     except RequestError as exc:
         return _error(wire, entry, rng, exc.status, exc.message, exc.error_type)
+    except NoRecordingMatches as exc:
+        if recorder is not None:
+            return await _record(request, wire, entry, recorder)
+        return _error(wire, entry, rng, 404, str(exc))
     except UnknownScenario as exc:
         return _error(wire, entry, rng, 404, str(exc))
     except (UnsupportedFeature, ProviderMismatch) as exc:
         return _error(wire, entry, rng, 400, str(exc))
     except _NotAccumulable as exc:
         return _error(wire, entry, rng, 500, str(exc))
-    response = web.StreamResponse(status=200, headers=_headers(wire, rng, True, scenario.name))
+    if recording is not None:
+        headers = {**recorded_headers(recording), SCENARIO_HEADER: scenario.name}
+    else:
+        headers = _headers(wire, rng, True, scenario.name)
+    response = web.StreamResponse(status=200, headers=headers)
     await response.prepare(request)
     entry.status, entry.response_headers = 200, dict(response.headers)
     await play(request, response, plan, entry)
+    return response
+
+
+def _recorded_whole(entry: JournalEntry, scenario: str, recording: Recording) -> web.Response:
+    response = recorded_response(recording, {SCENARIO_HEADER: scenario})
+    entry.status, entry.response_headers = recording.status, dict(response.headers)
+    entry.outcome = Outcome.HTTP_ERROR if recording.status >= 300 else Outcome.COMPLETED
+    entry.sent += recording.body
+    entry.bytes_sent = len(entry.sent)
+    return response
+
+
+async def _record(
+    request: web.Request, wire: WireFormat, entry: JournalEntry, recorder: PassThrough
+) -> web.StreamResponse:
+    """Relay to the upstream and keep what came back (pytest's record modes)."""
+    entry.scenario = f"upstream {recorder.upstream}"
+    try:
+        response, interaction = await pass_through(request, wire.route, recorder)
+    except RecordingFailed as exc:
+        return _error(wire, entry, random.Random(), 502, str(exc))
+    entry.status, entry.response_headers = interaction.status, dict(interaction.response_headers)
+    entry.stream = "text/event-stream" in interaction.response_headers.get("content-type", "")
+    entry.sent += interaction.body
+    entry.bytes_sent = len(entry.sent)
+    entry.outcome = (
+        Outcome.RESET
+        if interaction.truncated
+        else (Outcome.HTTP_ERROR if interaction.status >= 300 else Outcome.COMPLETED)
+    )
     return response
 
 

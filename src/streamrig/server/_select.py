@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..scenario import Reply, Scenario, TextPart
+from ._match import DEFAULT_MATCH_ON, NoRecordingMatches, RequestKey, best_recording
 
 __all__ = ["FALLBACK", "ScenarioRegistry", "UnknownScenario"]
 
@@ -48,6 +49,8 @@ class ScenarioRegistry:
         self._base = dict(self._by_name)
         self.default_name = default
         self._playing: Scenario | None = None
+        self._recordings: list[Scenario] | None = None  # a test's cassette, if one is in use
+        self.match_on: tuple[str, ...] = DEFAULT_MATCH_ON
 
     def add(self, scenario: Scenario) -> None:
         """Add or replace a scenario at run time (kept until `reset`)."""
@@ -59,6 +62,7 @@ class ScenarioRegistry:
         with self._lock:
             self._by_name = dict(self._base)
             self._playing = None
+            self._recordings = None
 
     def play(self, scenario: Scenario | None) -> None:
         """Answer every request that names no scenario with this one (None: stop)."""
@@ -70,6 +74,11 @@ class ScenarioRegistry:
     def all(self) -> list[Scenario]:
         with self._lock:
             return list(self._by_name.values())
+
+    def use_recordings(self, scenarios: list[Scenario] | None) -> None:
+        """Match requests against these recorded interactions only (None: stop)."""
+        with self._lock:
+            self._recordings = list(scenarios) if scenarios is not None else None
 
     def has(self, name: str) -> bool:
         with self._lock:
@@ -98,16 +107,32 @@ class ScenarioRegistry:
         provider_scenarios: Iterable[Scenario] | None = None,
         model: str | None,
         last_user_text: str,
+        request: RequestKey | None = None,
+        occurrence: Callable[[], int] = lambda: 1,
     ) -> Scenario:
         # Precedence: /s/<name>/ path prefix > x-streamrig-scenario header > the played
-        # scenario > match rules > default.
+        # scenario > recorded interactions matching the request > match rules > default.
         if path_name:
             return self.get(path_name)
         if header_name:
             return self.get(header_name)
         if self._playing is not None:
             return self._playing
-        for scenario in provider_scenarios if provider_scenarios is not None else self.all():
+        candidates = list(provider_scenarios if provider_scenarios is not None else self.all())
+        recorded = (
+            self._recordings
+            if self._recordings is not None
+            else [s for s in candidates if s.request]
+        )
+        if recorded and request is not None:
+            try:
+                return best_recording(recorded, request, self.match_on, occurrence())
+            except NoRecordingMatches:
+                # Only recordings loaded (or a test's cassette in use): no match is an error.
+                strict = self._recordings is not None or all(s.request for s in candidates)
+                if strict and self.default_name is None:
+                    raise
+        for scenario in candidates:
             if scenario.match is not None and scenario.match.matches(model, last_user_text):
                 return scenario
         return self.default()

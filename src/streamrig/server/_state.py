@@ -15,6 +15,7 @@ from aiohttp import web
 from ..providers import EncodeContext, ProviderRequest, WireFormat
 from ..scenario import Scenario
 from ._journal import Journal
+from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
 
 __all__ = ["STATE_KEY", "ServerState", "fingerprint"]
@@ -30,6 +31,7 @@ class ServerState:
         self.journal = Journal()
         self.seed = seed
         self.speed = speed  # scales every wait of every scenario; 0: no waits
+        self.passthrough: PassThrough | None = None  # set while a test records
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import threading
 from types import TracebackType
 
-from aiohttp import web
-
+from .._apprunner import AppThread
 from .._errors import UsageError
 from ..scenario import Scenario, ScenarioSource, collect_scenarios
 from ._app import create_runner
@@ -42,20 +39,15 @@ class MockServer:
         sock: socket.socket | None = None,
     ) -> None:
         loaded = collect_scenarios(scenarios)
-        self._sock = sock
         self.host = host
-        self._requested_port = port
         self.state = ServerState(ScenarioRegistry(loaded, default=default), seed=seed, speed=speed)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None if sock is None else int(sock.getsockname()[1])
+        self._app = AppThread(lambda: create_runner(self.state), host, port, sock)
 
     @property
     def port(self) -> int:
-        if self._port is None:
+        if self._app.port is None:
             raise UsageError("the server is not running: call start() first")
-        return self._port
+        return self._app.port
 
     @property
     def url(self) -> str:
@@ -102,59 +94,12 @@ class MockServer:
 
     def start(self) -> MockServer:
         """Start listening on a background thread; returns when the port is bound."""
-        if self._thread is not None:
-            raise UsageError("the server is already running")
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._run, args=(ready, failure), name="streamrig-server", daemon=True
-        )
-        self._thread.start()
-        ready.wait()
-        if failure:
-            self._thread.join()
-            self._thread = None
-            raise failure[0]
+        self._app.start()
         return self
 
     def stop(self) -> None:
         """Stop the server and its thread; open streams are cut."""
-        if self._thread is None or self._loop is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-        self._thread, self._loop, self._port = None, None, None
-
-    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
-        assert self._loop is not None
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._startup())
-        except BaseException as error:  # handed to start(), raised there
-            failure.append(error)
-            ready.set()
-            return
-        ready.set()
-        self._loop.run_forever()
-
-    async def _startup(self) -> None:
-        self._runner = create_runner(self.state)
-        await self._runner.setup()
-        site: web.BaseSite
-        if self._sock is not None:
-            site = web.SockSite(self._runner, self._sock)
-        else:
-            site = web.TCPSite(self._runner, self.host, self._requested_port)
-        await site.start()
-        sockets = self._runner.addresses
-        self._port = int(sockets[0][1])
-
-    async def _shutdown(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        self._app.stop()
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -168,5 +113,5 @@ class MockServer:
         self.stop()
 
     def __repr__(self) -> str:
-        where = self.url if self._port is not None else "not running"
+        where = self.url if self._app.port is not None else "not running"
         return f"<MockServer {where}, {len(self.state.registry.all())} scenarios>"

@@ -46,6 +46,13 @@ def timeline(
     requests never holds up the streams already playing.
     """
     gaps = _Gaps(timing, ctx.chaos)
+    if scenario.recording is not None:
+        # As recorded: each event when it arrived, counted from the response headers.
+        start = scenario.recording.headers_t
+        return (
+            Frame(_scaled(max(0.0, event.t - start), speed), event.data, index)
+            for index, event in enumerate(scenario.recording.events)
+        )
     if scenario.body is not None:
         return _timed(((piece, True, 0.0) for piece in split_events(scenario.body)), 0, gaps, speed)
     if scenario.steps is not None:

@@ -1,0 +1,148 @@
+"""Cassettes out: vcrpy-shaped YAML with the timed events beside the body, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..scenario import Provider
+from ..sse import split_events
+from ._redact import Redactor
+
+__all__ = ["Interaction", "cassette_data", "dump_cassette", "write_cassette"]
+
+
+@dataclass
+class Interaction:
+    """One request and its answer as it arrived: chunks with their times (seconds since the request)."""
+
+    method: str
+    uri: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int = 0
+    reason: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    headers_t: float = 0.0
+    chunks: list[tuple[float, bytes]] = field(default_factory=list)
+    truncated: bool = False
+    provider: Provider | None = None
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(chunk for _, chunk in self.chunks)
+
+    def events(self) -> list[tuple[float, bytes]]:
+        """The body cut into SSE events, each timed by the chunk that completed it."""
+        body = self.body
+        streamed = "text/event-stream" in self.response_headers.get("content-type", "")
+        pieces = split_events(body) if streamed else ([body] if body else [])
+        ends, total = [], 0
+        for t, chunk in self.chunks:
+            total += len(chunk)
+            ends.append((total, t))
+        timed, offset, cursor = [], 0, 0
+        for piece in pieces:
+            offset += len(piece)
+            while cursor < len(ends) - 1 and ends[cursor][0] < offset:
+                cursor += 1
+            timed.append((ends[cursor][1] if ends else self.headers_t, piece))
+        return timed
+
+
+def cassette_data(interactions: Sequence[Interaction], redactor: Redactor) -> dict[str, Any]:
+    """The cassette as vcrpy reads it, with a `streamrig` key per interaction."""
+    for interaction in interactions:  # learn every secret before writing any text
+        redactor.headers(interaction.request_headers)
+        redactor.url(interaction.uri)
+    return {"interactions": [_interaction(i, redactor) for i in interactions], "version": 1}
+
+
+def _interaction(interaction: Interaction, redactor: Redactor) -> dict[str, Any]:
+    events = interaction.events()
+    return {
+        "request": {
+            "body": _request_body(interaction.request_body, redactor),
+            "headers": {k: [v] for k, v in redactor.headers(interaction.request_headers).items()},
+            "method": interaction.method,
+            "uri": redactor.url(interaction.uri),
+        },
+        "response": {
+            "body": {"string": redactor.text(interaction.body.decode("utf-8", errors="replace"))},
+            "headers": {k: [v] for k, v in redactor.headers(interaction.response_headers).items()},
+            "status": {"code": interaction.status, "message": interaction.reason},
+        },
+        "streamrig": {
+            "provider": interaction.provider.value if interaction.provider else None,
+            "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "headers_t": round(interaction.headers_t, 6),
+            "truncated": interaction.truncated,
+            "events": [
+                {"t": round(t, 6), "sse": redactor.text(data.decode("utf-8", errors="replace"))}
+                for t, data in events
+            ],
+        },
+    }
+
+
+def _request_body(raw: bytes, redactor: Redactor) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        return json.dumps(redactor.body(json.loads(text)), ensure_ascii=False)
+    except json.JSONDecodeError:
+        return redactor.text(text)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # Events read as they came: multi-line text as a literal block (exact bytes kept;
+    # CR or unprintable text falls back to a quoted string).
+    if "\n" in value and _block_safe(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _block_safe(value: str) -> bool:
+    lines = value.split("\n")
+    return not value.startswith((" ", "\t")) and all(
+        line == line.rstrip(" \t") and line.isprintable() for line in lines
+    )
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_cassette(data: dict[str, Any], redactor: Redactor) -> str:
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
+    # The last guard: no secret value survives anywhere in the text (a bare word keeps
+    # the YAML valid wherever it lands).
+    return redactor.text(text, replacement="REDACTED")
+
+
+def write_cassette(path: Path, interactions: Sequence[Interaction], redactor: Redactor) -> Path:
+    """Write atomically: a temporary file beside the cassette, then a rename. An earlier
+    cassette stays whole until the new one is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = dump_cassette(cassette_data(interactions, redactor), redactor)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,54 @@
+"""Cassette names: predictable (the same request, the same file) and collision-free."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..scenario import Provider
+
+__all__ = ["cassette_name"]
+
+_FOLDERS = {
+    Provider.ANTHROPIC: "anthropic",
+    Provider.OPENAI_CHAT: "openai-chat",
+    Provider.OPENAI_RESPONSES: "openai-responses",
+}
+_KEYS = ("model", "messages", "system", "tools", "tool_choice", "input", "instructions")
+
+
+def cassette_name(method: str, path: str, body: Any, provider: Provider | None) -> Path:
+    """`anthropic/what-is-the-weather-in-paris-3f2a9c1b7e.yaml`: provider, the last user
+    words, and a hash of method, path and the body keys that make a request itself."""
+    subject = {k: body.get(k) for k in _KEYS} if isinstance(body, dict) else body
+    digest = hashlib.sha256(
+        json.dumps([method, path, subject], sort_keys=True, default=str).encode()
+    ).hexdigest()[:10]
+    folder = (
+        _FOLDERS.get(provider)
+        if provider
+        else re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
+    )
+    return Path(str(folder)) / f"{_slug(_last_words(body)) or 'request'}-{digest}.yaml"
+
+
+def _last_words(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    if isinstance(body.get("input"), str):
+        return str(body["input"])
+    for message in reversed(body.get("messages") or body.get("input") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48].rstrip("-")

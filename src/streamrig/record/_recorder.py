@@ -1,0 +1,109 @@
+"""RecordingProxy: `streamrig record` — one cassette per request, written when the answer ends."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+
+from aiohttp import web
+
+from .._apprunner import AppThread
+from ._cassette import Interaction, write_cassette
+from ._naming import cassette_name
+from ._proxy import RecordingFailed, forward
+from ._redact import Redactor
+
+__all__ = ["RecordingProxy", "recording_app"]
+
+log = logging.getLogger("streamrig.record")
+
+
+def recording_app(
+    upstream: str,
+    out: Path,
+    redactor: Redactor,
+    on_saved: Callable[[Path, Interaction], None] = lambda path, interaction: None,
+) -> web.Application:
+    """An app that relays every request to `upstream` and saves each answer under `out`."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            response, interaction = await forward(request, upstream)
+        except RecordingFailed as error:
+            log.warning("streamrig record: %s; nothing saved", error)
+            return web.json_response(
+                {"error": {"type": "proxy_error", "message": str(error)}}, status=502
+            )
+        body = _json_or_none(interaction.request_body)
+        path = out / cassette_name(interaction.method, request.path, body, interaction.provider)
+        write_cassette(path, [interaction], redactor)
+        on_saved(path, interaction)
+        return response
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+def _json_or_none(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+class RecordingProxy:
+    """`streamrig record` on a background thread: point a client at `.url` instead of the API.
+
+    Every answer is written, when it ends, to its own cassette under `out`
+    (`anthropic/<last user words>-<hash>.yaml`). Use as a context manager.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        out: str | Path = "cassettes",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        redact_headers: Iterable[str] = (),
+        redact_patterns: Iterable[str] = (),
+    ) -> None:
+        self.upstream, self.out = upstream, Path(out)
+        self.saved: list[Path] = []
+        redactor = Redactor(redact_headers, redact_patterns)
+
+        def runner() -> web.AppRunner:
+            app = recording_app(
+                upstream, self.out, redactor, lambda path, _: self.saved.append(path)
+            )
+            return web.AppRunner(
+                app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True
+            )
+
+        self._app = AppThread(runner, host, port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._app.host}:{self._app.port}"
+
+    def start(self) -> RecordingProxy:
+        self._app.start()
+        return self
+
+    def stop(self) -> None:
+        self._app.stop()
+
+    def __enter__(self) -> RecordingProxy:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
