@@ -1,20 +1,24 @@
-"""The `streamrig` command: serve, validate."""
+"""The `streamrig` command: serve, record, import-vcr, show, validate."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
+import yaml
 from aiohttp import web
 
 from ._errors import StreamrigError
 from ._version import __version__
-from .scenario import Provider, Scenario, bundled_path, load_scenarios
-from .server import ScenarioRegistry, ServerState, create_runner, timeline_text
+from .record import Profile, Redactor, import_vcr, recording_app
+from .scenario import Provider, Scenario, bundled_path, load_scenarios, with_overrides
+from .server import DEFAULT_MATCH_ON, ScenarioRegistry, ServerState, create_runner, timeline_text
 
 __all__ = ["main"]
 
@@ -45,6 +49,18 @@ def main() -> None:
     "--default", "default", default=None, help="Scenario that answers requests naming none."
 )
 @click.option("--strict", is_flag=True, help="Refuse to start if any scenario file has a problem.")
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    help="A fault laid over every scenario, in YAML flow form: '{after_events: 7, drop: reset}' (repeatable).",
+)
+@click.option(
+    "--match-on",
+    default=",".join(DEFAULT_MATCH_ON),
+    show_default=True,
+    help="What must match for a recorded interaction to answer: method, path and body keys.",
+)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -53,9 +69,13 @@ def serve(
     speed: float,
     default: str | None,
     strict: bool,
+    faults: tuple[str, ...],
+    match_on: str,
 ) -> None:
-    """Serve scenarios (files, folders, .sse captures); no PATH serves the bundled library."""
+    """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library."""
     report = load_scenarios(paths or [bundled_path()])
+    if faults:
+        report.scenarios = _with_faults(report.scenarios, faults)
     for error in report.errors:
         click.echo(f"streamrig: {error}", err=True)
     if report.errors and strict:
@@ -69,6 +89,7 @@ def serve(
         )
         sys.exit(2)
     registry = ScenarioRegistry(report.scenarios, default=default)
+    registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
     try:
         asyncio.run(_serve(ServerState(registry, seed=seed, speed=speed), host, port))
     except OSError as error:
@@ -80,11 +101,19 @@ def serve(
 
 async def _serve(state: ServerState, host: str, port: int) -> None:
     runner = create_runner(state, shutdown_timeout=0.3)
+    await _run_until_stopped(
+        runner, host, port, lambda url: _banner(state, host, int(url.rsplit(":", 1)[1]))
+    )
+
+
+async def _run_until_stopped(
+    runner: web.AppRunner, host: str, port: int, banner: Callable[[str], str]
+) -> None:
+    """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound."""
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
-        bound = int(runner.addresses[0][1])
-        click.echo(_banner(state, host, bound))
+        click.echo(banner(f"http://{host}:{int(runner.addresses[0][1])}"))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -93,6 +122,19 @@ async def _serve(state: ServerState, host: str, port: int) -> None:
         click.echo("streamrig: stopping", err=True)
     finally:
         await runner.cleanup()
+
+
+def _with_faults(scenarios: list[Scenario], given: tuple[str, ...]) -> list[Scenario]:
+    """Every scenario with the `--fault` faults added after its own (checked like a file's)."""
+    try:
+        faults = [yaml.safe_load(text) for text in given]
+        added = with_overrides(
+            Scenario(name="--fault"), {"faults": faults}, source="--fault"
+        ).faults
+    except (yaml.YAMLError, StreamrigError) as error:
+        click.echo(f"streamrig: {error}", err=True)
+        sys.exit(2)
+    return [dataclasses.replace(s, faults=(*s.faults, *added)) for s in scenarios]
 
 
 def _banner(state: ServerState, host: str, port: int) -> str:
@@ -127,6 +169,112 @@ def _curl_example(url: str, scenarios: Sequence[Scenario]) -> str:
         '-d \'{"model":"claude-test","max_tokens":256,"stream":true,'
         '"messages":[{"role":"user","content":"Hello"}]}\''
     )
+
+
+@main.command()
+@click.option(
+    "--upstream", required=True, help="The real API's base URL, e.g. https://api.anthropic.com."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8766, show_default=True, type=int, help="Port; 0 picks a free one.")
+@click.option(
+    "--out",
+    default="cassettes",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the cassettes.",
+)
+@click.option(
+    "--redact-header",
+    "redact_headers",
+    multiple=True,
+    help="Another header to keep out of cassettes (repeatable).",
+)
+@click.option(
+    "--redact",
+    "redact_patterns",
+    multiple=True,
+    help="A regular expression to blank out anywhere in cassettes (repeatable).",
+)
+def record(
+    upstream: str,
+    host: str,
+    port: int,
+    out: Path,
+    redact_headers: tuple[str, ...],
+    redact_patterns: tuple[str, ...],
+) -> None:
+    """Record a real API: a pass-through proxy that writes one timed cassette per request."""
+    redactor = Redactor(redact_headers, redact_patterns)
+
+    def saved(path: Path, interaction: Any) -> None:
+        events = len(interaction.events())
+        state = "truncated, " if interaction.truncated else ""
+        click.echo(
+            f"saved {path} ({interaction.status}, {state}{events} event(s), {interaction.chunks[-1][0] if interaction.chunks else 0:.2f} s)"
+        )
+
+    app = recording_app(upstream, out, redactor, saved)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.3, handler_cancellation=True)
+
+    def banner(url: str) -> str:
+        return (
+            f"streamrig {__version__}: recording on {url} -> {upstream}; cassettes in {out}/\n"
+            f'  Anthropic SDK   base_url="{url}"\n  OpenAI SDK      base_url="{url}/v1"\n'
+            "  Keys are passed through and never written. Ctrl+C stops (an answer cut by it is not saved)."
+        )
+
+    try:
+        asyncio.run(_run_until_stopped(runner, host, port, banner))
+    except OSError as error:
+        click.echo(
+            f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True
+        )
+        sys.exit(1)
+
+
+@main.command("import-vcr")
+@click.argument(
+    "cassettes",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the streamrig cassettes.",
+)
+@click.option(
+    "--ttft-ms", default=300.0, show_default=True, help="Synthesised time to first event."
+)
+@click.option(
+    "--tokens-per-s",
+    default=50.0,
+    show_default=True,
+    help="Synthesised events per second after it.",
+)
+@click.option(
+    "--jitter", default=0.2, show_default=True, help="Each gap varies by up to this fraction."
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the jitter.")
+def import_vcr_command(
+    cassettes: tuple[Path, ...],
+    out: Path,
+    ttft_ms: float,
+    tokens_per_s: float,
+    jitter: float,
+    seed: int,
+) -> None:
+    """Turn vcrpy cassettes with SSE bodies into timed streamrig cassettes (vcrpy kept no timing)."""
+    try:
+        written = import_vcr(cassettes, out, Profile(ttft_ms, tokens_per_s, jitter, seed))
+    except StreamrigError as error:
+        click.echo(f"streamrig: {error}", err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 @main.command()

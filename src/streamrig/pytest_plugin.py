@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from . import MockServer
+from ._errors import UsageError
 from .rig import Rig
 from .scenario import bundled_path
 
@@ -37,6 +38,8 @@ class StreamrigSettings:
     seed: int | None
     report: str
     client_timeout: float
+    record: str
+    upstream: str | None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -129,6 +132,8 @@ def settings_of(config: pytest.Config) -> StreamrigSettings:
         seed=int(seed) if seed is not None else None,
         report=str(pick("report") or "failed"),
         client_timeout=float(pick("client_timeout") or 10.0),
+        record=str(pick("record") or "none"),
+        upstream=pick("upstream"),
     )
 
 
@@ -147,17 +152,41 @@ def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def streamrig(streamrig_server: MockServer, request: pytest.FixtureRequest) -> Rig:
+def streamrig(streamrig_server: MockServer, request: pytest.FixtureRequest) -> Iterator[Rig]:
     """A per-test handle on the session's server: reset, then the marker's scenario played."""
     settings = settings_of(request.config)
     rig = Rig(streamrig_server, [request.path.parent / "scenarios", *settings.scenario_dirs])
     rig.reset()
+    request.node.stash[_RIG] = rig
     marker = request.node.get_closest_marker("streamrig")
+    overrides = dict(marker.kwargs) if marker is not None else {}
+    cassette = overrides.pop("cassette", None)
+    if cassette:
+        try:
+            replaying = rig.cassette(
+                cassette_path(request, cassette), settings.record, settings.upstream, **overrides
+            )
+            path = replaying.__enter__()
+        except UsageError as error:
+            pytest.fail(f"streamrig: {error}", pytrace=False)
+        try:
+            request.node.stash[_CASSETTE] = path
+            yield rig
+        finally:
+            replaying.__exit__(None, None, None)
+        return
     if marker is not None:
         # Precedence: the marker's overrides > the scenario file's own keys.
-        rig.play(*marker.args, **marker.kwargs)
-    request.node.stash[_RIG] = rig
-    return rig
+        rig.play(*marker.args, **overrides)
+    yield rig
+
+
+def cassette_path(request: pytest.FixtureRequest, given: Any) -> Path:
+    """`cassettes/<module>/<test>.yaml` beside the test file, or the path the marker gives."""
+    if isinstance(given, (str, Path)):
+        return Path(request.path.parent, given)
+    name = request.node.name.replace("/", "_").replace(" ", "_")
+    return request.path.parent / "cassettes" / request.path.stem / f"{name}.yaml"
 
 
 _RIG = pytest.StashKey[Rig]()

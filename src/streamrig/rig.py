@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,13 @@ from ._errors import UsageError
 from .checks import Accumulated, Checks, neutral
 from .probe import Probe, probe
 from .providers import EncodeContext, wire_format
+from .record import Redactor, write_cassette
 from .scenario import SCENARIO_SUFFIXES, Provider, Scenario, collect_scenarios, with_overrides
-from .server import JournalEntry, MockServer, final_message
+from .server import JournalEntry, MockServer, PassThrough, final_message
 
-__all__ = ["Played", "Rig"]
+__all__ = ["RECORD_MODES", "Played", "Rig"]
+
+RECORD_MODES = ("none", "once", "new", "all")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,41 @@ class Rig:
         )
         self.server.state.registry.play(chosen)
         return Played(chosen, expected_of(chosen))
+
+    @contextmanager
+    def cassette(
+        self, path: Path, mode: str = "none", upstream: str | None = None, **overrides: Any
+    ) -> Iterator[Path]:
+        """Replay the cassette at `path` (with `overrides`, e.g. faults, laid on top), and
+        record what it lacks through `upstream`, as `mode` says: `none` replays only (a
+        missing cassette is an error), `once` records a missing cassette, `new` also
+        records requests the cassette lacks, `all` records afresh. Written at the end."""
+        exists = path.exists()
+        if mode not in RECORD_MODES:
+            raise UsageError(f"record mode {mode!r}: use one of {', '.join(RECORD_MODES)}")
+        if mode == "none" and not exists:
+            raise UsageError(
+                f"no cassette at {path}: record it with --streamrig-record=once --streamrig-upstream URL "
+                "(or `streamrig record`)"
+            )
+        records = mode in ("new", "all") or (mode == "once" and not exists)
+        if records and not upstream:
+            raise UsageError(
+                f"recording {path} needs an upstream: --streamrig-upstream URL (or ini streamrig_upstream)"
+            )
+        replayed = [] if mode == "all" or not exists else collect_scenarios(path)
+        self.server.state.registry.use_recordings(
+            [with_overrides(s, overrides, source=str(path)) for s in replayed]
+        )
+        recorder = PassThrough(str(upstream), always=not replayed) if records else None
+        self.server.state.passthrough = recorder
+        try:
+            yield path
+        finally:
+            self.server.state.passthrough = None
+            taken = recorder.taken() if recorder else []
+            if taken:
+                write_cassette(path, taken, Redactor(), append=mode == "new")
 
     def probe(self, source: Any) -> Probe[Any]:
         """Wrap the client's stream (sync or async) to time each chunk: see `check.timing`."""

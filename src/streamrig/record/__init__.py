@@ -5,10 +5,12 @@ from ._naming import cassette_name
 from ._proxy import RecordingFailed, forward
 from ._recorder import RecordingProxy, recording_app
 from ._redact import REDACTED, Redactor
+from ._vcr_import import Profile, import_vcr
 
 __all__ = [
     "REDACTED",
     "Interaction",
+    "Profile",
     "RecordingFailed",
     "RecordingProxy",
     "Redactor",
@@ -16,6 +18,7 @@ __all__ = [
     "cassette_name",
     "dump_cassette",
     "forward",
+    "import_vcr",
     "recording_app",
     "write_cassette",
 ]

@@ -130,11 +130,17 @@ def dump_cassette(data: dict[str, Any], redactor: Redactor) -> str:
     return redactor.text(text, replacement="REDACTED")
 
 
-def write_cassette(path: Path, interactions: Sequence[Interaction], redactor: Redactor) -> Path:
+def write_cassette(
+    path: Path, interactions: Sequence[Interaction], redactor: Redactor, *, append: bool = False
+) -> Path:
     """Write atomically: a temporary file beside the cassette, then a rename. An earlier
-    cassette stays whole until the new one is complete."""
+    cassette stays whole until the new one is complete. `append` keeps its interactions."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = dump_cassette(cassette_data(interactions, redactor), redactor)
+    data = cassette_data(interactions, redactor)
+    if append and path.exists():
+        earlier = yaml.safe_load(path.read_text("utf-8")) or {}
+        data["interactions"] = [*(earlier.get("interactions") or []), *data["interactions"]]
+    text = dump_cassette(data, redactor)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -23,8 +23,11 @@ SECRET_HEADERS = frozenset(
         "anthropic-api-key",
     }
 )
+# `api_key`, `apiKey`, `client_secret`, `password`, `access_token`, `token`: secrets.
+# `max_tokens`, `input_tokens`, `x-ratelimit-remaining-tokens`, `tokenizer`: not.
 _SECRET_NAME = re.compile(
-    r"(api[_-]?key|secret|token|password|passwd|authorization|credential)", re.IGNORECASE
+    r"(api[_-]?key|secret|password|passwd|credentials?)$|(^|[_-])(token|auth|authorization)$",
+    re.IGNORECASE,
 )
 _MIN_SECRET = 8  # shorter values are too common to hunt for in text
 

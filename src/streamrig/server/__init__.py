@@ -2,6 +2,8 @@
 
 from ._app import MAX_BODY_BYTES, SCENARIO_HEADER, create_app, create_runner
 from ._journal import FrameRecord, Journal, JournalEntry, Outcome, redact_headers
+from ._match import DEFAULT_MATCH_ON, NoRecordingMatches, RequestKey
+from ._passthrough import PassThrough
 from ._schedule import Ending, Frame, Hold, Plan, final_message, plan_stream
 from ._select import ScenarioRegistry, UnknownScenario
 from ._show import timeline_text
@@ -9,6 +11,7 @@ from ._state import ServerState
 from ._thread import MockServer
 
 __all__ = [
+    "DEFAULT_MATCH_ON",
     "MAX_BODY_BYTES",
     "SCENARIO_HEADER",
     "Ending",
@@ -18,8 +21,11 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "MockServer",
+    "NoRecordingMatches",
     "Outcome",
+    "PassThrough",
     "Plan",
+    "RequestKey",
     "ScenarioRegistry",
     "ServerState",
     "UnknownScenario",
