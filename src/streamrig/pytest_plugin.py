@@ -12,6 +12,7 @@ import asyncio
 import socket
 import sys
 from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,18 +163,15 @@ def streamrig(streamrig_server: MockServer, request: pytest.FixtureRequest) -> I
     overrides = dict(marker.kwargs) if marker is not None else {}
     cassette = overrides.pop("cassette", None)
     if cassette:
-        try:
-            replaying = rig.cassette(
-                cassette_path(request, cassette), settings.record, settings.upstream, **overrides
-            )
-            path = replaying.__enter__()
-        except UsageError as error:
-            pytest.fail(f"streamrig: {error}", pytrace=False)
-        try:
-            request.node.stash[_CASSETTE] = path
+        path = cassette_path(request, cassette)
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(
+                    rig.cassette(path, settings.record, settings.upstream, **overrides)
+                )
+            except UsageError as error:
+                pytest.fail(f"streamrig: {error}", pytrace=False)
             yield rig
-        finally:
-            replaying.__exit__(None, None, None)
         return
     if marker is not None:
         # Precedence: the marker's overrides > the scenario file's own keys.
