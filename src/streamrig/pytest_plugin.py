@@ -76,6 +76,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             {"metavar": "S"},
             "string",
         ),
+        (
+            "record",
+            "Cassettes of tests marked streamrig(cassette=...): none (replay only; the default), once "
+            "(record a missing cassette), new (also record requests it lacks), all (record afresh).",
+            {"choices": ("none", "once", "new", "all")},
+            "string",
+        ),
+        (
+            "upstream",
+            "The real API recorded through, e.g. https://api.anthropic.com.",
+            {"metavar": "URL"},
+            "string",
+        ),
     ]
     for name, help_text, kwargs, ini_type in options:
         dest = "streamrig_" + name.replace("-", "_")
