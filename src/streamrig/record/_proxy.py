@@ -43,21 +43,24 @@ class RecordingFailed(Exception):
 
 
 async def forward(
-    request: web.Request, upstream: str, path: str | None = None
-) -> tuple[web.StreamResponse, Interaction]:
+    request: web.Request,
+    upstream: str,
+    done: Callable[[Interaction], None],
+    path: str | None = None,
+) -> web.StreamResponse:
     """Relay `request` to `upstream` + its path and stream the answer back chunk by chunk.
 
-    Returns the response sent and the interaction as it arrived (chunks timed from
-    the moment the request went upstream). An upstream that drops mid-stream gives
-    a truncated interaction and a client connection cut the same way. Raises
-    RecordingFailed when the upstream cannot be reached (the client gets a 502) or
-    the client leaves before the end.
+    `done(interaction)` gets the answer as it arrived (chunks timed from the moment
+    the request went upstream) as soon as the upstream has finished, before anything
+    else is awaited, so a client hanging up at the last byte cannot lose it. An
+    upstream that drops mid-stream gives a truncated interaction, and the client's
+    connection is cut the same way. Raises RecordingFailed when the upstream cannot
+    be reached, or when the client leaves before the end (nothing is kept).
     """
     body = await request.read()
-    path = path if path is not None else request.path_qs
     interaction = Interaction(
         method=request.method,
-        uri=upstream.rstrip("/") + path,
+        uri=upstream.rstrip("/") + (path if path is not None else request.path_qs),
         request_headers={k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP},
         request_body=body,
         provider=next((p for suffix, p in _ROUTES.items() if request.path.endswith(suffix)), None),
@@ -93,10 +96,14 @@ async def forward(
                 headers=interaction.response_headers,
             )
             await response.prepare(request)
-            await _relay(
-                upstream_response, response, interaction, lambda: loop.time() - started, request
-            )
-    return response, interaction
+            await _relay(upstream_response, response, interaction, lambda: loop.time() - started)
+            done(interaction)
+            if interaction.truncated:
+                if request.transport is not None:
+                    request.transport.abort()  # the upstream dropped: cut the client too
+            else:
+                await response.write_eof()
+    return response
 
 
 async def _relay(
@@ -104,17 +111,20 @@ async def _relay(
     response: web.StreamResponse,
     interaction: Interaction,
     clock: Callable[[], float],
-    request: web.Request,
 ) -> None:
-    try:
-        async for chunk in upstream.content.iter_any():
-            interaction.chunks.append((clock(), chunk))
+    # Reads and writes fail apart: an upstream that drops is a truncated answer worth
+    # keeping; a client that hangs up is an interrupted recording, kept nowhere.
+    chunks = upstream.content.iter_any()
+    while True:
+        try:
+            chunk = await chunks.__anext__()
+        except StopAsyncIteration:
+            return
+        except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, asyncio.TimeoutError):
+            interaction.truncated = True
+            return
+        interaction.chunks.append((clock(), chunk))
+        try:
             await response.write(chunk)
-    except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, asyncio.TimeoutError):
-        interaction.truncated = True  # the upstream dropped: keep what came, cut the client too
-        if request.transport is not None:
-            request.transport.abort()
-        return
-    except (ConnectionResetError, aiohttp.ClientConnectionResetError) as error:
-        raise RecordingFailed("the client left before the end of the answer") from error
-    await response.write_eof()
+        except (ConnectionResetError, aiohttp.ClientConnectionResetError) as error:
+            raise RecordingFailed("the client left before the end of the answer") from error

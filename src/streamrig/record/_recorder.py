@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -30,18 +31,19 @@ def recording_app(
     """An app that relays every request to `upstream` and saves each answer under `out`."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        def save(interaction: Interaction) -> None:
+            body = _json_or_none(interaction.request_body)
+            path = out / cassette_name(interaction.method, request.path, body, interaction.provider)
+            write_cassette(path, [interaction], redactor)
+            on_saved(path, interaction)
+
         try:
-            response, interaction = await forward(request, upstream)
+            return await forward(request, upstream, save)
         except RecordingFailed as error:
             log.warning("streamrig record: %s; nothing saved", error)
             return web.json_response(
                 {"error": {"type": "proxy_error", "message": str(error)}}, status=502
             )
-        body = _json_or_none(interaction.request_body)
-        path = out / cassette_name(interaction.method, request.path, body, interaction.provider)
-        write_cassette(path, [interaction], redactor)
-        on_saved(path, interaction)
-        return response
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", handle)
@@ -74,17 +76,30 @@ class RecordingProxy:
     ) -> None:
         self.upstream, self.out = upstream, Path(out)
         self.saved: list[Path] = []
+        self._saving = threading.Condition()
         redactor = Redactor(redact_headers, redact_patterns)
 
         def runner() -> web.AppRunner:
-            app = recording_app(
-                upstream, self.out, redactor, lambda path, _: self.saved.append(path)
-            )
+            app = recording_app(upstream, self.out, redactor, self._note_saved)
             return web.AppRunner(
                 app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True
             )
 
         self._app = AppThread(runner, host, port)
+
+    def _note_saved(self, path: Path, interaction: Interaction) -> None:
+        with self._saving:
+            self.saved.append(path)
+            self._saving.notify_all()
+
+    def wait_saved(self, count: int = 1, timeout: float = 5.0) -> list[Path]:
+        """Wait until `count` cassettes are written (each is written just after its answer ends)."""
+        with self._saving:
+            if not self._saving.wait_for(lambda: len(self.saved) >= count, timeout):
+                raise TimeoutError(
+                    f"{len(self.saved)} of {count} cassette(s) written after {timeout} s"
+                )
+            return list(self.saved)
 
     @property
     def url(self) -> str:

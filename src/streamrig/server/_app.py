@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
 from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat
+from ..record import Interaction
 from ..scenario import Attempt, Provider, Recording, Scenario
 from ._admin import add_admin_routes
 from ._journal import JournalEntry, Outcome, redact_headers
@@ -155,20 +156,22 @@ async def _record(
 ) -> web.StreamResponse:
     """Relay to the upstream and keep what came back (pytest's record modes)."""
     entry.scenario = f"upstream {recorder.upstream}"
+
+    def note(interaction: Interaction) -> None:
+        entry.status, entry.response_headers = (
+            interaction.status,
+            dict(interaction.response_headers),
+        )
+        entry.stream = "text/event-stream" in interaction.response_headers.get("content-type", "")
+        entry.sent += interaction.body
+        entry.bytes_sent = len(entry.sent)
+        failed = Outcome.HTTP_ERROR if interaction.status >= 300 else Outcome.COMPLETED
+        entry.outcome = Outcome.RESET if interaction.truncated else failed
+
     try:
-        response, interaction = await pass_through(request, wire.route, recorder)
+        return await pass_through(request, wire.route, recorder, note)
     except RecordingFailed as exc:
         return _error(wire, entry, random.Random(), 502, str(exc))
-    entry.status, entry.response_headers = interaction.status, dict(interaction.response_headers)
-    entry.stream = "text/event-stream" in interaction.response_headers.get("content-type", "")
-    entry.sent += interaction.body
-    entry.bytes_sent = len(entry.sent)
-    entry.outcome = (
-        Outcome.RESET
-        if interaction.truncated
-        else (Outcome.HTTP_ERROR if interaction.status >= 300 else Outcome.COMPLETED)
-    )
-    return response
 
 
 class _NotAccumulable(Exception):

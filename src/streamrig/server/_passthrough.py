@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -27,10 +28,13 @@ class PassThrough:
 
 
 async def pass_through(
-    request: web.Request, route: str, recorder: PassThrough
-) -> tuple[web.StreamResponse, Interaction]:
+    request: web.Request, route: str, recorder: PassThrough, done: Callable[[Interaction], None]
+) -> web.StreamResponse:
     """Relay to the upstream's `route` (a `/s/<name>/` prefix is dropped) and keep the interaction."""
-    response, interaction = await forward(request, recorder.upstream, path=route)
-    with recorder.lock:
-        recorder.interactions.append(interaction)
-    return response, interaction
+
+    def keep(interaction: Interaction) -> None:
+        with recorder.lock:
+            recorder.interactions.append(interaction)
+        done(interaction)
+
+    return await forward(request, recorder.upstream, keep, path=route)
