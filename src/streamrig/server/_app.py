@@ -15,7 +15,7 @@ from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat
 from ..record import Interaction
 from ..scenario import Attempt, Provider, Recording, Scenario
 from ._admin import add_admin_routes
-from ._journal import JournalEntry, Outcome, redact_headers
+from ._journal import FrameRecord, JournalEntry, Outcome, redact_headers
 from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
@@ -165,6 +165,11 @@ async def _record(
         entry.stream = "text/event-stream" in interaction.response_headers.get("content-type", "")
         entry.sent += interaction.body
         entry.bytes_sent = len(entry.sent)
+        # Each relayed chunk is a frame, timed from the request as it arrived here.
+        entry.started_at = entry.time
+        entry.frames = [
+            FrameRecord(i, t, t, len(chunk)) for i, (t, chunk) in enumerate(interaction.chunks)
+        ]
         failed = Outcome.HTTP_ERROR if interaction.status >= 300 else Outcome.COMPLETED
         entry.outcome = Outcome.RESET if interaction.truncated else failed
 
