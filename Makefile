@@ -34,6 +34,7 @@ test: $(VENV)/.installed-test lint typecheck  ## lint, type-check and run the su
 bench: $(VENV)/.installed-test  ## benchmarks, out of the default run (print JSON)
 	$(BIN)/python -m tests.benchmarks.bench_timing
 	$(BIN)/python -m tests.benchmarks.bench_fixture
+	$(BIN)/python -m tests.benchmarks.bench_record
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
