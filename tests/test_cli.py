@@ -268,3 +268,25 @@ def test_show_names_a_provider_that_cannot_carry_the_scenario():
         "'thinking' uses a thinking part" in result.stderr
         and "OpenAI Chat Completions" in result.stderr
     )
+
+
+def test_show_prints_a_cassettes_recorded_timeline():
+    cassettes = Path(__file__).resolve().parents[1] / "cassettes"
+    (story,) = (cassettes / "anthropic").glob("tell-me-about-streaming-*.yaml")
+    (limited,) = (cassettes / "anthropic").glob("am-i-rate-limited-*.yaml")
+    shown = subprocess.run(
+        [sys.executable, "-m", "streamrig", "show", str(story)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    lines = shown.stdout.splitlines()
+    assert lines[1].split()[2:4] == ["frame", "0"] and float(lines[1].split()[0]) > 400
+    assert lines[-1] == "ends: completed"
+    error = subprocess.run(
+        [sys.executable, "-m", "streamrig", "show", str(limited)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert "HTTP 429 (recorded, no stream)" in error.stdout

@@ -18,6 +18,10 @@ def timeline_text(
     chosen = scenario.attempt(attempt)
     if chosen.is_error:
         return f"HTTP {chosen.status} {dict(chosen.headers)} (no stream)"
+    recording = scenario.recording
+    if recording is not None and (recording.status != 200 or not recording.streamed):
+        body = recording.body.decode("utf-8", errors="replace")
+        return f"{recording.headers_t * 1000:9.1f} ms  HTTP {recording.status} (recorded, no stream)  {body[:70]}"
     wire = wire_format(provider)
     ctx = EncodeContext(
         scenario=scenario.name,
