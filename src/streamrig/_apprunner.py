@@ -6,12 +6,14 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
 
 from aiohttp import web
 
 from ._errors import UsageError
 
-__all__ = ["AppThread"]
+__all__ = ["AppThread", "ServesOnThread"]
 
 
 class AppThread:
@@ -93,3 +95,32 @@ class AppThread:
     async def _shutdown(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+S = TypeVar("S", bound="ServesOnThread")
+
+
+class ServesOnThread:
+    """start/stop and `with` for a class that serves through `self._app` (an AppThread)."""
+
+    _app: AppThread
+
+    def start(self: S) -> S:
+        """Start listening on a background thread; returns when the port is bound."""
+        self._app.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and end the thread; open connections are cut."""
+        self._app.stop()
+
+    def __enter__(self: S) -> S:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -31,11 +31,6 @@ HOP_BY_HOP = frozenset(
         "accept-encoding",
     }
 )
-_ROUTES = {
-    "/v1/messages": Provider.ANTHROPIC,
-    "/chat/completions": Provider.OPENAI_CHAT,
-    "/responses": Provider.OPENAI_RESPONSES,
-}
 
 
 class RecordingFailed(Exception):
@@ -63,7 +58,7 @@ async def forward(
         uri=upstream.rstrip("/") + (path if path is not None else request.path_qs),
         request_headers={k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP},
         request_body=body,
-        provider=next((p for suffix, p in _ROUTES.items() if request.path.endswith(suffix)), None),
+        provider=Provider.for_path(request.path),
     )
     loop = asyncio.get_running_loop()
     started = loop.time()

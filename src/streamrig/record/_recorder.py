@@ -7,11 +7,10 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import TracebackType
 
 from aiohttp import web
 
-from .._apprunner import AppThread
+from .._apprunner import AppThread, ServesOnThread
 from ._cassette import Interaction, write_cassette
 from ._naming import cassette_name
 from ._proxy import RecordingFailed, forward
@@ -57,7 +56,7 @@ def _json_or_none(raw: bytes) -> object:
         return None
 
 
-class RecordingProxy:
+class RecordingProxy(ServesOnThread):
     """`streamrig record` on a background thread: point a client at `.url` instead of the API.
 
     Every answer is written, when it ends, to its own cassette under `out`
@@ -104,21 +103,3 @@ class RecordingProxy:
     @property
     def url(self) -> str:
         return f"http://{self._app.host}:{self._app.port}"
-
-    def start(self) -> RecordingProxy:
-        self._app.start()
-        return self
-
-    def stop(self) -> None:
-        self._app.stop()
-
-    def __enter__(self) -> RecordingProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -7,22 +7,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .._secrets import REDACTED, SECRET_HEADERS
+
 __all__ = ["REDACTED", "Redactor"]
 
-REDACTED = "[redacted]"
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "x-api-key",
-        "api-key",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-goog-api-key",
-        "openai-api-key",
-        "anthropic-api-key",
-    }
-)
 # `api_key`, `apiKey`, `client_secret`, `password`, `access_token`, `token`: secrets.
 # `max_tokens`, `input_tokens`, `x-ratelimit-remaining-tokens`, `tokenizer`: not.
 _SECRET_NAME = re.compile(

@@ -16,12 +16,6 @@ from ._redact import Redactor
 
 __all__ = ["Profile", "import_vcr"]
 
-_ROUTES = {
-    "/v1/messages": Provider.ANTHROPIC,
-    "/chat/completions": Provider.OPENAI_CHAT,
-    "/responses": Provider.OPENAI_RESPONSES,
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Profile:
@@ -81,7 +75,7 @@ def _interaction(request: Any, response: dict[str, Any], profile: Profile) -> In
         reason=str(response["status"].get("message", "")),
         response_headers=headers,
         headers_t=0.05,
-        provider=next((p for suffix, p in _ROUTES.items() if request.path.endswith(suffix)), None),
+        provider=Provider.for_path(request.path),
     )
     streamed = "text/event-stream" in headers.get("content-type", "") or body.startswith(
         (b"event:", b"data:")

@@ -108,17 +108,7 @@ def _events(items: Any, body: bytes, streamed: bool, fail: Any) -> tuple[Recorde
 def _provider(given: Any, request: RecordedRequest) -> Provider | None:
     if given:
         return Provider(given)
-    for suffix, provider in _ROUTES.items():
-        if request.path.endswith(suffix):
-            return provider
-    return None
-
-
-_ROUTES = {
-    "/v1/messages": Provider.ANTHROPIC,
-    "/chat/completions": Provider.OPENAI_CHAT,
-    "/responses": Provider.OPENAI_RESPONSES,
-}
+    return Provider.for_path(request.path)
 
 
 def _parsed(body: Any) -> Any:

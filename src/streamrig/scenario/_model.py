@@ -51,7 +51,19 @@ class Provider(str, enum.Enum):
     def label(self) -> str:
         return _LABELS[self]
 
+    @classmethod
+    def for_path(cls, path: str) -> Provider | None:
+        """The provider whose endpoint a request path names (prefixes such as `/s/x` allowed)."""
+        return next(
+            (provider for suffix, provider in _ROUTES.items() if path.endswith(suffix)), None
+        )
 
+
+_ROUTES = {
+    "/v1/messages": Provider.ANTHROPIC,
+    "/chat/completions": Provider.OPENAI_CHAT,
+    "/responses": Provider.OPENAI_RESPONSES,
+}
 _LABELS = {
     Provider.ANTHROPIC: "Anthropic Messages",
     Provider.OPENAI_CHAT: "OpenAI Chat Completions",

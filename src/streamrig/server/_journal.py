@@ -8,21 +8,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["FrameRecord", "Journal", "JournalEntry", "Outcome", "redact_headers"]
+from .._secrets import REDACTED, SECRET_HEADERS
 
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "x-api-key",
-        "api-key",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "openai-api-key",
-        "anthropic-api-key",
-    }
-)
-REDACTED = "[redacted]"
+__all__ = ["FrameRecord", "Journal", "JournalEntry", "Outcome", "redact_headers"]
 
 
 class Outcome(str, enum.Enum):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import socket
-from types import TracebackType
 
-from .._apprunner import AppThread
+from .._apprunner import AppThread, ServesOnThread
 from .._errors import UsageError
 from ..scenario import Scenario, ScenarioSource, collect_scenarios
 from ._app import create_runner
@@ -16,7 +15,7 @@ from ._state import ServerState
 __all__ = ["MockServer"]
 
 
-class MockServer:
+class MockServer(ServesOnThread):
     """A streamrig server on 127.0.0.1, running on a background thread.
 
     `start()` returns once the server listens; the caller must `stop()` it (or
@@ -91,26 +90,6 @@ class MockServer:
             chosen = found[0]
         self.state.registry.play(chosen)
         return chosen
-
-    def start(self) -> MockServer:
-        """Start listening on a background thread; returns when the port is bound."""
-        self._app.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the server and its thread; open streams are cut."""
-        self._app.stop()
-
-    def __enter__(self) -> MockServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         where = self.url if self._app.port is not None else "not running"
