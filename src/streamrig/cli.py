@@ -22,6 +22,8 @@ from .server import DEFAULT_MATCH_ON, ScenarioRegistry, ServerState, create_runn
 
 __all__ = ["main"]
 
+SERVE_JOURNAL_LIMIT = 10_000
+
 
 @click.group()
 @click.version_option(__version__, prog_name="streamrig")
@@ -89,9 +91,11 @@ def serve(
         )
         sys.exit(2)
     registry = ScenarioRegistry(report.scenarios, default=default)
+    state = ServerState(registry, seed=seed, speed=speed)
+    state.journal.limit = SERVE_JOURNAL_LIMIT  # a long-running server keeps the recent past
     registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
     try:
-        asyncio.run(_serve(ServerState(registry, seed=seed, speed=speed), host, port))
+        asyncio.run(_serve(state, host, port))
     except OSError as error:
         click.echo(
             f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True

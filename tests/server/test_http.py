@@ -230,3 +230,12 @@ def test_a_client_vanishing_mid_stream_is_a_journal_entry(fresh):
         whole = httpx.post(long.url + "/v1/messages", json=ANTHROPIC_BODY)
         assert whole.status_code == 500
         assert "no complete Anthropic Messages message" in whole.json()["error"]["message"]
+
+
+def test_journal_limit_keeps_the_newest_entries():
+    from streamrig import Journal
+
+    journal = Journal(limit=3)
+    for number in range(5):
+        journal.open(time=float(number), method="POST", path="/", headers={}, body=None)
+    assert [entry.id for entry in journal] == [3, 4, 5]

@@ -86,16 +86,19 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 class Journal:
     """Thread-safe list of entries, appended by the server thread and read from tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self._entries: list[JournalEntry] = []
         self._lock = threading.Lock()
         self._next_id = 1
+        self.limit = limit  # keep at most this many entries (the oldest go first); None: all
 
     def open(self, **fields: Any) -> JournalEntry:
         with self._lock:
             entry = JournalEntry(id=self._next_id, **fields)
             self._next_id += 1
             self._entries.append(entry)
+            if self.limit is not None and len(self._entries) > self.limit:
+                del self._entries[: len(self._entries) - self.limit]
         return entry
 
     def entries(self) -> list[JournalEntry]:
