@@ -59,8 +59,8 @@ class Rig:
 
     @property
     def journal(self) -> list[JournalEntry]:
-        """Every request since the last reset, oldest first."""
-        return self.server.journal.entries()
+        """Every request since the last reset, oldest first (each finished, see `Journal.settled`)."""
+        return self.server.journal.settled()
 
     @property
     def requests(self) -> list[Any]:

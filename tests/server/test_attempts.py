@@ -146,7 +146,7 @@ def test_an_attempt_can_carry_its_own_faults_through_the_sdk():
             s.get_final_message()  # nothing after a 200 is retried
         with client.messages.stream(**MSG) as s:  # the application retries
             assert s.get_final_message().content[0].text == "one two three"
-        assert [(e.attempt, e.outcome) for e in server.journal.entries()] == [
+        assert [(e.attempt, e.outcome) for e in server.journal.settled()] == [
             (1, Outcome.RESET),
             (2, Outcome.COMPLETED),
         ]

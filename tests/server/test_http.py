@@ -239,3 +239,15 @@ def test_journal_limit_keeps_the_newest_entries():
     for number in range(5):
         journal.open(time=float(number), method="POST", path="/", headers={}, body=None)
     assert [entry.id for entry in journal] == [3, 4, 5]
+
+
+def test_journal_last_waits_for_the_end_but_not_forever(fresh):
+    with httpx.stream(
+        "POST", fresh.url + "/s/stalled_stream/v1/messages", json={**ANTHROPIC_BODY, "stream": True}
+    ) as response:
+        next(response.iter_raw())
+        started = time.monotonic()
+        entry = fresh.journal.last(wait=0.2)
+        waited = time.monotonic() - started
+    assert entry.outcome is Outcome.PENDING and 0.15 <= waited < 2
+    assert fresh.journal.last().outcome is Outcome.STALLED  # the client left; the server saw it

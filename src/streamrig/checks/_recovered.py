@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import CheckFailed
-from ..server import JournalEntry, Outcome
+from ..server import JournalEntry, Outcome, settle
 from ._accumulated import UNSET, describe_entry
-from ._sent import JournalSource, ended_early, journal_of, settle
+from ._sent import JournalSource, ended_early, journal_of
 
 __all__ = ["Recovery", "recovered"]
 
@@ -58,7 +58,7 @@ def _tries(entries: list[JournalEntry]) -> list[JournalEntry]:
     if not entries:
         raise CheckFailed("streamrig: the server saw no request at all")
     last = entries[-1]
-    settle(last)
+    settle([last])
     tries = [last]
     for entry in reversed(entries[:-1]):
         if (

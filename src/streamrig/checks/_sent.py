@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from .._errors import UsageError
 from ..providers import wire_format
 from ..scenario import Provider
-from ..server import Journal, JournalEntry, MockServer, Outcome
+from ..server import Journal, JournalEntry, MockServer, Outcome, settle
 from ..sse import SSEDecoder
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "last_stream",
     "sent_events",
     "sent_message",
-    "settle",
 ]
 
 JournalSource = Journal | MockServer | Iterable[JournalEntry]
@@ -50,20 +48,12 @@ def last_stream(source: JournalSource, *, include_errors: bool = False) -> Journ
     entries = journal_of(source)
     for entry in reversed(entries):
         if entry.provider and (include_errors or entry.status == 200):
-            settle(entry)
+            settle([entry])
             return entry
     seen = (
         f"{len(entries)} request(s), none answered with a 200" if entries else "no request at all"
     )
     raise UsageError(f"streamrig: the server saw {seen}; did the client call the server's URL?")
-
-
-def settle(entry: JournalEntry, seconds: float = 1.0) -> None:
-    """A client that has read the whole body may be judged a moment before the server
-    records the end; wait for that moment (briefly: a stalled stream stays pending)."""
-    deadline = time.monotonic() + seconds
-    while not entry.done and time.monotonic() < deadline:
-        time.sleep(0.002)
 
 
 def sent_events(entry: JournalEntry) -> list[SentEvent]:

@@ -1,7 +1,7 @@
 """The mock server: aiohttp app, scenario selection, the player, the journal, the admin API."""
 
 from ._app import MAX_BODY_BYTES, SCENARIO_HEADER, create_app, create_runner
-from ._journal import FrameRecord, Journal, JournalEntry, Outcome, redact_headers
+from ._journal import FrameRecord, Journal, JournalEntry, Outcome, redact_headers, settle
 from ._match import DEFAULT_MATCH_ON, NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough
 from ._schedule import Ending, Frame, Hold, Plan, final_message, plan_stream
@@ -34,5 +34,6 @@ __all__ = [
     "final_message",
     "plan_stream",
     "redact_headers",
+    "settle",
     "timeline_text",
 ]

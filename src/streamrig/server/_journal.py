@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .._secrets import REDACTED, SECRET_HEADERS
 
-__all__ = ["FrameRecord", "Journal", "JournalEntry", "Outcome", "redact_headers"]
+__all__ = ["FrameRecord", "Journal", "JournalEntry", "Outcome", "redact_headers", "settle"]
 
 
 class Outcome(str, enum.Enum):
@@ -109,12 +110,22 @@ class Journal:
         with self._lock:
             self._entries.clear()
 
-    def last(self) -> JournalEntry:
-        """The most recent entry; raises LookupError when there is none."""
+    def last(self, wait: float = 1.0) -> JournalEntry:
+        """The most recent entry, once the server has finished with it (a client can read
+        the last byte a moment before the server records the end); waits at most `wait`
+        seconds, so a stream still going is returned as it stands. LookupError if empty."""
         with self._lock:
             if not self._entries:
                 raise LookupError("the journal is empty: no request reached the server")
-            return self._entries[-1]
+            entry = self._entries[-1]
+        settle([entry], wait)
+        return entry
+
+    def settled(self, wait: float = 1.0) -> list[JournalEntry]:
+        """Every entry, after waiting (at most `wait` seconds) for the server to finish each."""
+        entries = self.entries()
+        settle(entries, wait)
+        return entries
 
     def to_list(self) -> list[dict[str, Any]]:
         return [entry.to_dict() for entry in self.entries()]
@@ -125,3 +136,10 @@ class Journal:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+def settle(entries: list[JournalEntry], seconds: float = 1.0) -> None:
+    """Wait (at most `seconds`) until the server has finished with each entry."""
+    deadline = time.monotonic() + seconds
+    while any(not entry.done for entry in entries) and time.monotonic() < deadline:
+        time.sleep(0.002)
