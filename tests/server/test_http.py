@@ -245,7 +245,8 @@ def test_journal_last_waits_for_the_end_but_not_forever(fresh):
     with httpx.stream(
         "POST", fresh.url + "/s/stalled_stream/v1/messages", json={**ANTHROPIC_BODY, "stream": True}
     ) as response:
-        next(response.iter_raw())
+        chunks = response.iter_raw()  # kept: a dropped generator would close the response
+        next(chunks)
         started = time.monotonic()
         entry = fresh.journal.last(wait=0.2)
         waited = time.monotonic() - started
