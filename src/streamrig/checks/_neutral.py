@@ -109,8 +109,10 @@ def _responses(message: Mapping[str, Any]) -> Accumulated:
     for item in message.get("output") or []:
         if item.get("type") == "message":
             for part in item.get("content") or []:
-                text += part.get("text") or "" if part.get("type") == "output_text" else ""
-                refusal += part.get("refusal") or "" if part.get("type") == "refusal" else ""
+                if part.get("type") == "output_text":
+                    text += part.get("text") or ""
+                elif part.get("type") == "refusal":
+                    refusal += part.get("refusal") or ""
         elif item.get("type") == "function_call":
             calls.append(ToolCall(item["name"], _arguments(item.get("arguments"))))
         elif item.get("type") == "reasoning":
