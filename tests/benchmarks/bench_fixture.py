@@ -12,7 +12,6 @@ that do not, in one run each.
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 from streamrig import MockServer, Rig
+from tests.benchmarks._stats import summary
 from tests.plain_server import PlainServer
 
 
@@ -32,14 +32,6 @@ def timed(action, repeat: int) -> list[float]:
         action()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "median_ms": round(statistics.median(ordered), 3),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 3),
-    }
 
 
 def start_stop_streamrig() -> None:

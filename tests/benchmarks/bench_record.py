@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import tempfile
 import time
 
@@ -21,6 +20,7 @@ import httpx2 as httpx
 from aiohttp import web
 
 from streamrig.record import RecordingProxy
+from tests.benchmarks._stats import summary
 from tests.plain_server import PlainServer
 
 FIRST_EVENT_S = 0.050
@@ -55,14 +55,6 @@ def ttfb_ms(url: str, count: int) -> list[float]:
                     first = first or (time.perf_counter() - started) * 1000
                 samples.append(first)
     return samples
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "median_ms": round(statistics.median(ordered), 3),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 3),
-    }
 
 
 def main() -> None:
