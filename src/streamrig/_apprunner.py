@@ -38,10 +38,6 @@ class AppThread:
         self._runner: web.AppRunner | None = None
         self.port: int | None = int(sock.getsockname()[1]) if sock is not None else None
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
     def start(self) -> None:
         if self._thread is not None:
             raise UsageError("the server is already running")

@@ -22,7 +22,6 @@ class Probe(Generic[T]):
     def __init__(self, source: Iterable[T] | AsyncIterable[T], keep_items: bool = True) -> None:
         self._source = source
         self._keep = keep_items
-        self.created_at = time.time()
         self.items: list[T] = []
         self.times: list[float] = []
 

@@ -129,7 +129,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def settings_of(config: pytest.Config) -> StreamrigSettings:
-    """Each setting from the command line, else the ini file, else the default."""
+    """Each setting from the command line, else the ini file, else the default; merged once."""
+    settings = config.stash.get(_SETTINGS, None)
+    if settings is None:
+        settings = config.stash[_SETTINGS] = _merge_settings(config)
+    return settings
+
+
+_SETTINGS = pytest.StashKey[StreamrigSettings]()
+
+
+def _merge_settings(config: pytest.Config) -> StreamrigSettings:
 
     def pick(name: str) -> Any:
         given = config.getoption(f"streamrig_{name}")

@@ -76,9 +76,8 @@ class Rig:
         `scenario`: a loaded scenario's name, a name found in the scenario folders, a
         path, a mapping in the YAML form, or a Scenario.
         """
-        chosen = with_overrides(
-            self._find(scenario), overrides, source=f"<overrides of {_label(scenario)}>"
-        )
+        found = self._find(scenario)
+        chosen = with_overrides(found, overrides, source=f"<overrides of {found.name!r}>")
         self.server.state.registry.play(chosen)
         return Played(chosen, expected_of(chosen))
 
@@ -122,36 +121,22 @@ class Rig:
         return probe(source)
 
     def _find(self, scenario: str | Path | Scenario | Mapping[str, Any]) -> Scenario:
-        if isinstance(scenario, str) and self.server.state.registry.has(scenario):
-            return self.server.state.registry.get(scenario)
-        if isinstance(scenario, str) and not scenario.endswith(SCENARIO_SUFFIXES):
+        """A loaded scenario, a path, a mapping or a Scenario; else a name in the folders."""
+        if (
+            isinstance(scenario, str)
+            and not self.server.state.registry.has(scenario)
+            and not scenario.endswith(SCENARIO_SUFFIXES)
+        ):
             for folder in self.scenario_dirs:
                 for suffix in SCENARIO_SUFFIXES:
                     if (folder / f"{scenario}{suffix}").is_file():
-                        return _one(folder / f"{scenario}{suffix}", scenario)
+                        return self.server.resolve(folder / f"{scenario}{suffix}")
             known = sorted(s.name for s in self.server.state.registry.all())
             raise UsageError(
                 f"no scenario named {scenario!r}: not loaded ({', '.join(known)}) and not in "
                 f"{', '.join(map(str, self.scenario_dirs)) or 'any scenario folder'}"
             )
-        return _one(scenario, _label(scenario))
-
-
-def _one(source: Any, label: str) -> Scenario:
-    found = collect_scenarios(source)
-    if len(found) != 1:
-        raise UsageError(f"play() takes one scenario; {label} holds {len(found)}")
-    return found[0]
-
-
-def _label(scenario: Any) -> str:
-    return (
-        scenario.name
-        if isinstance(scenario, Scenario)
-        else repr(scenario)
-        if not isinstance(scenario, str)
-        else scenario
-    )
+        return self.server.resolve(scenario)
 
 
 def expected_of(scenario: Scenario, provider: Provider | None = None) -> Accumulated:

@@ -235,10 +235,6 @@ class FaultKind(str, enum.Enum):
     PING = "ping"  # extra keep-alive pings
 
 
-# Faults that end the stream where they strike.
-ENDING_FAULTS = frozenset({FaultKind.RESET, FaultKind.TRUNCATE, FaultKind.ERROR})
-
-
 @dataclass(frozen=True, slots=True)
 class Fault:
     """One fault: where it strikes (at most one of the four) and what it does."""

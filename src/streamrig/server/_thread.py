@@ -81,15 +81,19 @@ class MockServer(ServesOnThread):
 
         A string is a loaded scenario's name, else a path; also a Scenario or a mapping.
         """
-        if isinstance(scenario, str) and self.state.registry.has(scenario):
-            chosen = self.state.registry.get(scenario)
-        else:
-            found = collect_scenarios(scenario)
-            if len(found) != 1:
-                raise UsageError(f"play() takes one scenario; {scenario!r} holds {len(found)}")
-            chosen = found[0]
+        chosen = self.resolve(scenario)
         self.state.registry.play(chosen)
         return chosen
+
+    def resolve(self, scenario: str | ScenarioSource) -> Scenario:
+        """One scenario: a loaded one by name, else loaded from a path, mapping or Scenario."""
+        if isinstance(scenario, str) and self.state.registry.has(scenario):
+            return self.state.registry.get(scenario)
+        found = collect_scenarios(scenario)
+        if len(found) != 1:
+            label = scenario.name if isinstance(scenario, Scenario) else repr(scenario)
+            raise UsageError(f"play() takes one scenario; {label} holds {len(found)}")
+        return found[0]
 
     def __repr__(self) -> str:
         where = self.url if self._app.port is not None else "not running"
