@@ -16,7 +16,7 @@ from streamrig import MockServer, Outcome
 from streamrig.record import RecordingProxy
 from streamrig.scenario import load_scenarios
 from tests.plain_server import PlainServer
-from tests.record.upstreams import GAPS_MS, anthropic_events, irregular, rate_limited
+from tests.record.upstreams import GAPS_MS, anthropic_events, irregular, rate_limited, slow_to_end
 
 KEY = "sk-ant-api03-SECRET-streamrig-test-0123456789"
 BODY = {
@@ -317,3 +317,17 @@ def test_cassette_loads_in_vcrpy_and_replays_there(recorded):
                 message = s.get_final_message()
     assert message.content[0].text.startswith("An irregular upstream")
     assert Path(path).read_text().count("- t: ") == len(anthropic_events())
+
+
+def test_a_client_hanging_up_after_the_last_event_still_leaves_a_whole_recording(tmp_path):
+    with PlainServer(slow_to_end()) as upstream, RecordingProxy(upstream.url, tmp_path) as proxy:
+        with httpx.stream("POST", proxy.url + "/v1/messages", json=BODY) as response:
+            received = b""
+            for chunk in response.iter_raw():
+                received += chunk
+                if b"message_stop" in received:
+                    break  # an SDK stops here, before the upstream's end of body
+        (path,) = proxy.wait_saved(1)
+    (scenario,) = load_scenarios([path]).scenarios
+    assert not scenario.recording.truncated
+    assert scenario.recording.body == b"".join(anthropic_events())

@@ -72,3 +72,18 @@ def rate_limited(request_count: list[int]):
         )
 
     return handler
+
+
+def slow_to_end(seconds: float = 0.3):
+    """Every event at once, then the end of the body only `seconds` later."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await request.read()
+        response = web.StreamResponse(headers={"content-type": "text/event-stream; charset=utf-8"})
+        await response.prepare(request)
+        await response.write(b"".join(anthropic_events()))
+        await asyncio.sleep(seconds)
+        await response.write_eof()
+        return response
+
+    return handler

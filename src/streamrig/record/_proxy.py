@@ -46,12 +46,31 @@ async def forward(
     """Relay `request` to `upstream` + its path and stream the answer back chunk by chunk.
 
     `done(interaction)` gets the answer as it arrived (chunks timed from the moment
-    the request went upstream) as soon as the upstream has finished, before anything
-    else is awaited, so a client hanging up at the last byte cannot lose it. An
-    upstream that drops mid-stream gives a truncated interaction, and the client's
+    the request went upstream) as soon as the upstream has finished. The relay runs
+    shielded from the handler's cancellation: a client that hangs up once it has the
+    last event (before the upstream's end of body) still leaves a whole recording,
+    while one that leaves mid-stream makes the next write fail, and nothing is kept.
+    An upstream that drops mid-stream gives a truncated interaction, and the client's
     connection is cut the same way. Raises RecordingFailed when the upstream cannot
-    be reached, or when the client leaves before the end (nothing is kept).
+    be reached, or when the client leaves before the end.
     """
+    relay = asyncio.ensure_future(_forward(request, upstream, done, path))
+    relay.add_done_callback(_consume)
+    return await asyncio.shield(relay)
+
+
+def _consume(task: asyncio.Future[web.StreamResponse]) -> None:
+    """A relay that outlives its handler ends on its own; its outcome needs no one."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _forward(
+    request: web.Request,
+    upstream: str,
+    done: Callable[[Interaction], None],
+    path: str | None,
+) -> web.StreamResponse:
     body = await request.read()
     interaction = Interaction(
         method=request.method,
