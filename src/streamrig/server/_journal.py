@@ -60,6 +60,9 @@ class JournalEntry:
     started_at: float | None = None  # the stream's start, seconds since the epoch
     closed_at_frame: int | None = None  # client left: index of the frame not yet written
     closed_at_s: float | None = None  # client left: seconds since the stream started
+    # client left: while its body was being read ("request"), before the response
+    # headers went out ("headers"), or mid-body ("stream")
+    closed_during: str | None = None
     bytes_sent: int = 0
     sent: bytearray = field(default_factory=bytearray, repr=False)  # the body as written
 

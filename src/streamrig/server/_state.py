@@ -18,7 +18,9 @@ from ._journal import Journal
 from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
 
-__all__ = ["STATE_KEY", "ServerState", "fingerprint"]
+__all__ = ["READ_TIMEOUT", "STATE_KEY", "ServerState", "fingerprint"]
+
+READ_TIMEOUT = 15.0
 
 
 class ServerState:
@@ -32,6 +34,9 @@ class ServerState:
         self.seed = seed
         self.speed = speed  # scales every wait of every scenario; 0: no waits
         self.passthrough: PassThrough | None = None  # set while a test records
+        # How long a request may take to arrive: its headers from the connection's
+        # start (or its last answer), its body from its headers. None: no bound.
+        self.read_timeout: float | None = READ_TIMEOUT
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
