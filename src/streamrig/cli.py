@@ -18,11 +18,19 @@ from ._errors import StreamrigError
 from ._version import __version__
 from .record import Profile, Redactor, import_vcr, recording_app
 from .scenario import Provider, Scenario, bundled_path, load_scenarios, with_overrides
-from .server import DEFAULT_MATCH_ON, ScenarioRegistry, ServerState, create_runner, timeline_text
+from .server import (
+    DEFAULT_MATCH_ON,
+    READ_TIMEOUT,
+    ScenarioRegistry,
+    ServerState,
+    create_runner,
+    timeline_text,
+)
 
 __all__ = ["main"]
 
 SERVE_JOURNAL_LIMIT = 10_000
+SERVE_JOURNAL_MAX_MB = 256.0
 
 
 @click.group()
@@ -58,6 +66,20 @@ def main() -> None:
     help="A fault laid over every scenario, in YAML flow form: '{after_events: 7, drop: reset}' (repeatable).",
 )
 @click.option(
+    "--journal-max-mb",
+    type=click.FloatRange(min=0),
+    default=SERVE_JOURNAL_MAX_MB,
+    show_default=True,
+    help="Keep about this many megabytes of journal (the oldest entries go first); 0: no cap.",
+)
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0),
+    default=READ_TIMEOUT,
+    show_default=True,
+    help="Seconds a request may take to arrive (its headers, then its body); 0: no bound.",
+)
+@click.option(
     "--match-on",
     default=",".join(DEFAULT_MATCH_ON),
     show_default=True,
@@ -72,6 +94,8 @@ def serve(
     default: str | None,
     strict: bool,
     faults: tuple[str, ...],
+    journal_max_mb: float,
+    read_timeout: float,
     match_on: str,
 ) -> None:
     """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library."""
@@ -93,6 +117,8 @@ def serve(
     registry = ScenarioRegistry(report.scenarios, default=default)
     state = ServerState(registry, seed=seed, speed=speed)
     state.journal.limit = SERVE_JOURNAL_LIMIT  # a long-running server keeps the recent past
+    state.journal.max_bytes = int(journal_max_mb * 1_000_000) or None
+    state.read_timeout = read_timeout or None
     registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
     try:
         asyncio.run(_serve(state, host, port))

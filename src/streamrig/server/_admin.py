@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -9,6 +10,7 @@ from aiohttp import web
 from .._errors import ScenarioError
 from .._version import __version__
 from ..scenario import Scenario, scenario_from_text
+from ._journal_json import journal_json
 from ._state import STATE_KEY
 
 __all__ = ["add_admin_routes", "describe"]
@@ -62,20 +64,39 @@ async def _add_scenario(request: web.Request) -> web.Response:
     try:
         scenario = scenario_from_text(text, name, source="<POST /_streamrig/scenarios>")
     except ScenarioError as error:
-        problems = [str(p) for p in error.problems]
-        return web.json_response(
-            {"error": {"type": "scenario_error", "message": str(error), "problems": problems}},
-            status=400,
-        )
+        return _problem(400, "scenario_error", str(error), [str(p) for p in error.problems])
     state.registry.add(scenario)
     return web.json_response(describe(scenario), status=201)
 
 
-async def _journal(request: web.Request) -> web.Response:
+async def _journal(request: web.Request) -> web.StreamResponse:
+    """`?since=ID` (entries after that id) and `?limit=N` page it; `more` says if more follow.
+    Built on a worker thread, entry by entry, so streams keep their pace meanwhile."""
     state = request.app[STATE_KEY]
-    return web.json_response({"entries": state.journal.to_list()})
+    try:
+        since = int(request.query.get("since", "0"))
+        limit = int(request.query["limit"]) if "limit" in request.query else None
+        if since < 0 or (limit is not None and limit < 1):
+            raise ValueError("since must be >= 0 and limit >= 1")
+    except ValueError as error:
+        return _problem(400, "bad_query", f"journal paging: {error}", [])
+    entries, more = state.journal.page(since, limit)
+    pieces = await asyncio.get_running_loop().run_in_executor(None, journal_json, entries, more)
+    response = web.StreamResponse(headers={"content-type": "application/json; charset=utf-8"})
+    response.content_length = sum(len(piece) for piece in pieces)
+    await response.prepare(request)
+    for piece in pieces:
+        await response.write(piece)
+    await response.write_eof()
+    return response
 
 
 async def _clear_journal(request: web.Request) -> web.Response:
     request.app[STATE_KEY].journal.clear()
     return web.Response(status=204)
+
+
+def _problem(status: int, kind: str, message: str, problems: list[str]) -> web.Response:
+    return web.json_response(
+        {"error": {"type": kind, "message": message, "problems": problems}}, status=status
+    )

@@ -105,7 +105,7 @@ async def _answer(
     except BodyUnread as exc:
         entry.body = ""
         return _error(wire, entry, rng, exc.status, str(exc))
-    entry.body = journal_body(raw)
+    entry.body, entry.request_bytes = journal_body(raw), len(raw)
     try:
         body = decode_json(raw)
     except BadBody as exc:
