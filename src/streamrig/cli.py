@@ -80,6 +80,13 @@ def main() -> None:
     help="Seconds a request may take to arrive (its headers, then its body); 0: no bound.",
 )
 @click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="A Host header name to serve besides IP addresses and localhost, e.g. a container's "
+    "service name; '*' serves any (repeatable).",
+)
+@click.option(
     "--match-on",
     default=",".join(DEFAULT_MATCH_ON),
     show_default=True,
@@ -96,6 +103,7 @@ def serve(
     faults: tuple[str, ...],
     journal_max_mb: float,
     read_timeout: float,
+    allow_hosts: tuple[str, ...],
     match_on: str,
 ) -> None:
     """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library."""
@@ -119,6 +127,7 @@ def serve(
     state.journal.limit = SERVE_JOURNAL_LIMIT  # a long-running server keeps the recent past
     state.journal.max_bytes = int(journal_max_mb * 1_000_000) or None
     state.read_timeout = read_timeout or None
+    state.allowed_hosts = (*allow_hosts, host)
     registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
     try:
         asyncio.run(_serve(state, host, port))

@@ -18,6 +18,7 @@ from ..record import Interaction
 from ..scenario import Attempt, Provider, Recording, Scenario
 from ._admin import add_admin_routes
 from ._body import BadBody, BodyUnread, decode_json, journal_body, read_body
+from ._guard import ALLOWED_HOSTS_KEY, HostPolicy, cors_headers, guard
 from ._hangup import CLIENT_GONE, client_left
 from ._journal import FrameRecord, JournalEntry, Outcome, redact_headers
 from ._match import NoRecordingMatches, RequestKey
@@ -38,8 +39,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def create_app(state: ServerState) -> web.Application:
     """The whole server: provider endpoints, `/s/<scenario>/` prefixes, admin API."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard])
     app[STATE_KEY] = state
+    app[ALLOWED_HOSTS_KEY] = HostPolicy(state.allowed_hosts)
+    app.on_response_prepare.append(_add_cors)
     for wire in WIRE_FORMATS.values():
         handler = _provider_handler(wire)
         app.router.add_post(wire.route, handler)
@@ -48,6 +51,10 @@ def create_app(state: ServerState) -> web.Application:
     app.router.add_get("/", _index)
     app.router.add_route("*", "/{tail:.*}", _unknown_path)
     return app
+
+
+async def _add_cors(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(cors_headers(request))
 
 
 def create_runner(state: ServerState, *, shutdown_timeout: float = 0.5) -> web.AppRunner:

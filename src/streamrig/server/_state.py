@@ -37,6 +37,8 @@ class ServerState:
         # How long a request may take to arrive: its headers from the connection's
         # start (or its last answer), its body from its headers. None: no bound.
         self.read_timeout: float | None = READ_TIMEOUT
+        # Host header names served besides IP literals and localhost ("*": any).
+        self.allowed_hosts: tuple[str, ...] = ()
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
