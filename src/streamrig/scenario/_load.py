@@ -11,6 +11,7 @@ import yaml
 
 from .._errors import ScenarioError
 from ._cassette import is_cassette, scenarios_from_cassette
+from ._limits import compose_bounded, construct_bounded
 from ._model import (
     STOP_ALIASES,
     Attempt,
@@ -128,16 +129,8 @@ def scenario_from_mapping(
 def _parse_yaml(
     text: str, source: Path | str | None
 ) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = " ".join(filter(None, [error.context, error.problem]))
-        raise ScenarioError(f"not valid YAML: {problem}", path=source, line=line) from None
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"not valid YAML: {error}", path=source) from None
+    node = compose_bounded(text, source)  # bounded cost: depth, aliases, size
+    data = construct_bounded(node, source)
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _map_lines(node, (), lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 
 from .._errors import ScenarioError
+from ._servable import servable_problems
 
 __all__ = ["LineMap", "problems", "schema"]
 
@@ -36,7 +37,12 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema())
+    # An integer is written as one: `chunking: 1.0e+9` is a float, not a count.
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    extend: Callable[..., type[jsonschema.Draft202012Validator]] = jsonschema.validators.extend
+    return extend(jsonschema.Draft202012Validator, type_checker=checker)(schema())
 
 
 def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[ScenarioError]:
@@ -53,6 +59,7 @@ def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[Scena
         if not any(error.key == key or (error.key or "").startswith(key + ".") for key in covered)
     ]
     found.extend(semantic)
+    found.extend(_at(source, lines, path, problem) for path, problem in servable_problems(data))
     found.sort(key=lambda error: error.line or 0)
     return found
 
