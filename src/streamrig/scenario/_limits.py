@@ -21,6 +21,7 @@ __all__ = [
     "MAX_DOCUMENT_CHARS",
     "compose_bounded",
     "construct_bounded",
+    "decode_text",
 ]
 
 MAX_DOCUMENT_CHARS = 64 * 1024 * 1024  # a large recorded cassette stays well below
@@ -57,6 +58,20 @@ class _AtLine(Exception):
 
 def _error(message: str, source: Any, line: int | None) -> ScenarioError:
     return ScenarioError(message, path=source, line=line)
+
+
+def decode_text(raw: bytes, source: Any) -> str:
+    """A scenario file's text: UTF-8 (a leading BOM is dropped), or a problem at its line."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - raw.rfind(b"\n", 0, error.start)
+        raise _error(
+            f"not UTF-8: byte 0x{raw[error.start]:02x} at column {column} (save the file as UTF-8)",
+            source,
+            line,
+        ) from None
 
 
 def compose_bounded(text: str, source: Any) -> yaml.Node | None:
@@ -126,6 +141,8 @@ def _compose(loader: _Loader, source: Any) -> yaml.Node | None:
         event = next_event()
         line = event.start_mark.line + 1 if event.start_mark else None
         node: yaml.Node | None = None
+        if isinstance(event, yaml.DocumentStartEvent) and root is not None:
+            raise _error("expected one document, found more (a second `---`)", source, line)
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in anchors:
                 raise _error(f"alias *{event.anchor} names no anchor before it", source, line)

@@ -11,7 +11,7 @@ import yaml
 
 from .._errors import ScenarioError
 from ._cassette import is_cassette, scenarios_from_cassette
-from ._limits import compose_bounded, construct_bounded
+from ._limits import compose_bounded, construct_bounded, decode_text
 from ._model import (
     STOP_ALIASES,
     Attempt,
@@ -87,9 +87,8 @@ def _load_into(report: LoadReport, path: Path, default_name: str) -> None:
         if path.suffix == ".sse":
             report.scenarios.append(scenario_from_sse(path.read_bytes(), default_name, source=path))
         else:
-            report.scenarios.extend(
-                scenarios_from_text(path.read_text("utf-8"), default_name, source=path)
-            )
+            text = decode_text(path.read_bytes(), path)
+            report.scenarios.extend(scenarios_from_text(text, default_name, source=path))
     except ScenarioError as error:
         report.errors.extend(error.problems)
     except (OSError, UnicodeDecodeError) as error:
