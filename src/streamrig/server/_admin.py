@@ -10,6 +10,8 @@ from aiohttp import web
 from .._errors import ScenarioError
 from .._version import __version__
 from ..scenario import Scenario, scenario_from_text
+from ..scenario._limits import decode_text
+from ._body import BodyUnread, read_body
 from ._journal_json import journal_json
 from ._state import STATE_KEY
 
@@ -59,10 +61,23 @@ async def _list_scenarios(request: web.Request) -> web.Response:
 async def _add_scenario(request: web.Request) -> web.Response:
     """Body: a scenario as YAML or JSON; its `name` key (or `?name=`) names it."""
     state = request.app[STATE_KEY]
-    text = await request.text()
+    source = "<POST /_streamrig/scenarios>"
+    charset = (request.charset or "utf-8").lower()
+    if charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
+        message = f"{source}: charset {charset!r} is not read; send the scenario as UTF-8"
+        return _problem(400, "scenario_error", message, [message])
+    try:
+        raw = await read_body(request, state.read_timeout)
+    except web.HTTPRequestEntityTooLarge as error:
+        return _problem(413, "scenario_error", error.text or "too large", [error.text or ""])
+    except BodyUnread as error:
+        return _problem(error.status, "scenario_error", str(error), [str(error)])
     name = request.query.get("name", "posted")
     try:
-        scenario = scenario_from_text(text, name, source="<POST /_streamrig/scenarios>")
+        # Bounded cost, but YAML is slow to read: off the loop, so streams keep their pace.
+        scenario = await asyncio.get_running_loop().run_in_executor(
+            None, _scenario_from_bytes, raw, name, source
+        )
     except ScenarioError as error:
         return _problem(400, "scenario_error", str(error), [str(p) for p in error.problems])
     state.registry.add(scenario)
@@ -94,6 +109,10 @@ async def _journal(request: web.Request) -> web.StreamResponse:
 async def _clear_journal(request: web.Request) -> web.Response:
     request.app[STATE_KEY].journal.clear()
     return web.Response(status=204)
+
+
+def _scenario_from_bytes(raw: bytes, name: str, source: str) -> Scenario:
+    return scenario_from_text(decode_text(raw, source), name, source=source)
 
 
 def _problem(status: int, kind: str, message: str, problems: list[str]) -> web.Response:
