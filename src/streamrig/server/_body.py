@@ -15,6 +15,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
+from .._secrets import redact_keys
+
 __all__ = ["MAX_DEPTH", "BadBody", "BodyUnread", "decode_json", "journal_body", "read_body"]
 
 MAX_DEPTH = 128
@@ -47,7 +49,7 @@ def decode_json(raw: bytes) -> Any:
 def journal_body(raw: bytes) -> Any:
     """What the journal keeps of a body: its JSON value if it is one, else (a prefix of) its text."""
     try:
-        return decode_json(raw)
+        return redact_keys(decode_json(raw))  # `api_key`, `client_secret`: never kept
     except BadBody:
         text = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", errors="replace")
         return text + ("..." if len(raw) > _JOURNAL_TEXT_LIMIT else "")

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .._secrets import REDACTED, SECRET_HEADERS
+from .._secrets import REDACTED, is_secret_name
 
 __all__ = [
     "FrameRecord",
@@ -92,8 +92,7 @@ class JournalEntry:
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers with every credential replaced, so secrets never reach a journal or log."""
     return {
-        name.lower(): REDACTED if name.lower() in SECRET_HEADERS else value
-        for name, value in headers.items()
+        name.lower(): REDACTED if is_secret_name(name) else value for name, value in headers.items()
     }
 
 
