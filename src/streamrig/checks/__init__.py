@@ -15,6 +15,7 @@ from ..probe import Probe
 from ._accumulated import UNSET, Adapter, accumulated
 from ._cancelled import Cancellation, cancelled
 from ._neutral import Accumulated, ToolCall, neutral
+from ._pairing import Paired, pair
 from ._recovered import Recovery, recovered
 from ._sent import JournalSource, last_stream, sent_events, sent_message
 from ._timing import Timing, timing
@@ -25,6 +26,7 @@ __all__ = [
     "Cancellation",
     "CheckFailed",
     "Checks",
+    "Paired",
     "Recovery",
     "Timing",
     "ToolCall",
@@ -33,6 +35,7 @@ __all__ = [
     "cancelled",
     "last_stream",
     "neutral",
+    "pair",
     "recovered",
     "sent_events",
     "sent_message",

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .._errors import CheckFailed, UsageError
 from ..probe import Probe
-from ..scenario import Provider
 from ..server import JournalEntry
 from ._accumulated import describe_entry
-from ._sent import JournalSource, SentEvent, last_stream, sent_events
+from ._pairing import pair
+from ._sent import JournalSource, last_stream, sent_events
 
 __all__ = ["Timing", "timing"]
 
@@ -49,7 +48,8 @@ def timing(
 ) -> Timing:
     """Judge a probed client run. TTFT is from the request's arrival at the server to the
     client's first chunk; overhead is each chunk's arrival at the client minus the moment
-    the server finished writing it (its p95 is held to `overhead_ms`)."""
+    the server finished writing the event that chunk carries, paired by content (its p95
+    is held to `overhead_ms`). `UsageError` when a chunk matches nothing the server sent."""
     __tracebackhide__ = True
     if not probe.times:
         raise UsageError(
@@ -81,7 +81,7 @@ def _measure(entry: JournalEntry, probe: Probe[Any]) -> Timing:
     times = probe.times
     gaps = [(b - a) * 1000 for a, b in itertools.pairwise(times)]
     span = times[-1] - times[0]
-    overheads = [(t - sent) * 1000 for t, sent in zip(times, _send_times(entry, len(times)))]
+    overheads = [p.overhead_ms for p in pair(probe, sent_events(entry))]
     return Timing(
         ttft_ms=(times[0] - entry.time) * 1000,
         max_gap_ms=max(gaps, default=0.0),
@@ -90,32 +90,6 @@ def _measure(entry: JournalEntry, probe: Probe[Any]) -> Timing:
         overhead_p95_ms=_p95(overheads),
         chunks=len(times),
     )
-
-
-def _send_times(entry: JournalEntry, chunks: int) -> list[float]:
-    """The server's send time for each chunk: content events if the client yields one per
-    content delta, else every event (a client that yields raw events)."""
-    events = sent_events(entry)
-    content = [e.sent_at for e in events if _is_content(e, entry.provider)]
-    if len(content) >= chunks or len(events) < chunks:
-        return content
-    return [e.sent_at for e in events]
-
-
-def _is_content(event: SentEvent, provider: str | None) -> bool:
-    data = event.data
-    if not isinstance(data, Mapping):
-        return False
-    if provider == Provider.OPENAI_CHAT.value:
-        return any(_has_delta(c.get("delta") or {}) for c in data.get("choices") or [])
-    kind = str(data.get("type", ""))
-    return kind == "content_block_delta" or (
-        kind.startswith("response.") and kind.endswith(".delta")
-    )
-
-
-def _has_delta(delta: Mapping[str, Any]) -> bool:
-    return bool(delta.get("content") or delta.get("refusal") or delta.get("tool_calls"))
 
 
 def _p95(values: list[float]) -> float:
