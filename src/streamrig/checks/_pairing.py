@@ -22,7 +22,7 @@ from typing import Any
 from .._errors import UsageError
 from ..probe import Probe
 from ._neutral import to_mapping
-from ._sent import SentEvent
+from ._sent import Channel, SentEvent, carried
 
 __all__ = ["Paired", "pair"]
 
@@ -65,8 +65,6 @@ _NOTES = frozenset(
     }
 )
 
-Channel = tuple[Any, ...]
-
 
 def pair(probe: Probe[Any], events: Sequence[SentEvent]) -> list[Paired]:
     """One record per probe item that carries something, in the probe's order.
@@ -90,7 +88,7 @@ def pair(probe: Probe[Any], events: Sequence[SentEvent]) -> list[Paired]:
 class _Pairer:
     def __init__(self, events: Sequence[SentEvent]) -> None:
         self.events = events
-        self.carried = [_carried(e.data) for e in events]
+        self.carried = [carried(e.data) for e in events]
         self.pos = -1  # the event the last item paired with
         self.offset = 0  # how much of that event's text the items have covered
 
@@ -157,9 +155,9 @@ class _Pairer:
 
     def _consume(self, index: int, offset: int, text: str) -> tuple[int, int] | None:
         """Where `text` ends when read from `index` at `offset` on, along one channel."""
-        carried = self.carried[index]
-        assert carried is not None  # a start always carries text
-        channel = carried[0]
+        found = self.carried[index]
+        assert found is not None  # a start always carries text
+        channel = found[0]
         while True:
             piece = self._piece(index)[offset:]
             if len(text) <= len(piece):
@@ -174,14 +172,14 @@ class _Pairer:
 
     def _next_on(self, channel: Channel, after: int) -> int | None:
         for index in range(after + 1, len(self.events)):
-            carried = self.carried[index]
-            if carried is not None and carried[0] == channel and carried[1]:
+            found = self.carried[index]
+            if found is not None and found[0] == channel and found[1]:
                 return index
         return None
 
     def _piece(self, index: int) -> str:
-        carried = self.carried[index]
-        return carried[1] if carried is not None else ""
+        found = self.carried[index]
+        return found[1] if found is not None else ""
 
     def _unpaired(self, chunk: int, what: str) -> UsageError:
         if self.pos < 0:
@@ -193,35 +191,6 @@ class _Pairer:
             f"({len(self.events)} event(s) in all). A probe must see the stream's own items, in "
             "order: SDK events or chunks, or the text they carry, unchanged"
         )
-
-
-def _carried(data: Any) -> tuple[Channel, str] | None:
-    """The text an event carries, and the channel it belongs to (a block, a tool call)."""
-    if not isinstance(data, Mapping):
-        return None
-    if "choices" in data:
-        for choice in data.get("choices") or []:
-            delta = choice.get("delta") or {}
-            where = choice.get("index")
-            for name in ("content", "refusal"):
-                if delta.get(name):
-                    return (name, where), str(delta[name])
-            for call in delta.get("tool_calls") or []:
-                arguments = (call.get("function") or {}).get("arguments")
-                if arguments:
-                    return ("tool", where, call.get("index")), str(arguments)
-        return None
-    kind = data.get("type")
-    if kind == "content_block_delta":
-        delta = data.get("delta") or {}
-        for name in ("text", "thinking", "partial_json"):
-            if isinstance(delta.get(name), str):
-                return (name, data.get("index")), delta[name]
-        return None
-    if isinstance(kind, str) and kind.endswith(".delta") and isinstance(data.get("delta"), str):
-        where = (data.get("output_index"), data.get("content_index"), data.get("summary_index"))
-        return (kind, *where), data["delta"]
-    return None
 
 
 def _contains(item: Any, sent: Any) -> bool:
@@ -243,9 +212,9 @@ def _contains(item: Any, sent: Any) -> bool:
 def _describe(data: Any) -> str:
     if not isinstance(data, Mapping):
         return repr(data)
-    carried = _carried(data)
+    found = carried(data)
     name = data.get("type") or data.get("object") or "event"
-    return f"{name} {_short(carried[1])}" if carried else str(name)
+    return f"{name} {_short(found[1])}" if found else str(name)
 
 
 def _short(text: str) -> str:
