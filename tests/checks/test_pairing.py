@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import anthropic
 import openai
 import pytest
@@ -184,7 +186,10 @@ def test_what_cannot_be_paired_says_so(rig):
     kept_none = probe([events[0].data], keep_items=False)
     list(kept_none)
     with pytest.raises(UsageError, match="keep_items=False"):
-        checks.timing(server, kept_none)
+        checks.timing(server, kept_none, overhead_ms=50)
+    unpaired = checks.timing(server, kept_none, max_gap_ms=1000)  # no overhead asked for
+    assert math.isnan(unpaired.overhead_p95_ms) and unpaired.chunks == 1
+    assert "overhead not measured (keep_items=False)" in unpaired.table()
 
 
 def test_a_probe_without_source_is_fed_by_note_only():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,8 @@ __all__ = ["Timing", "timing"]
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """What the probe measured (ms, and chunks per second)."""
+    """What the probe measured (ms, and chunks per second). The overheads are NaN for a
+    probe that kept no items (`keep_items=False`): there is nothing to pair."""
 
     ttft_ms: float
     max_gap_ms: float
@@ -29,10 +31,14 @@ class Timing:
     chunks: int
 
     def table(self) -> str:
+        overhead = (
+            "overhead not measured (keep_items=False)"
+            if math.isnan(self.overhead_p95_ms)
+            else f"overhead per chunk p50 {self.overhead_p50_ms:.2f} ms / p95 {self.overhead_p95_ms:.2f} ms"
+        )
         return (
             f"time to first chunk {self.ttft_ms:.1f} ms, largest gap {self.max_gap_ms:.1f} ms, "
-            f"{self.tokens_per_s:.1f} chunks/s, overhead per chunk p50 {self.overhead_p50_ms:.2f} ms / "
-            f"p95 {self.overhead_p95_ms:.2f} ms, {self.chunks} chunks"
+            f"{self.tokens_per_s:.1f} chunks/s, {overhead}, {self.chunks} chunks"
         )
 
 
@@ -56,7 +62,7 @@ def timing(
             "check.timing: the probe saw no chunk; iterate the probe, not the original stream"
         )
     entry = request or last_stream(source)
-    measured = _measure(entry, probe)
+    measured = _measure(entry, probe, overhead_ms is not None)
     budgets = [
         ("time to first chunk", measured.ttft_ms, ttft_ms, "ms", False),
         ("largest gap between chunks", measured.max_gap_ms, max_gap_ms, "ms", False),
@@ -77,23 +83,25 @@ def timing(
     return measured
 
 
-def _measure(entry: JournalEntry, probe: Probe[Any]) -> Timing:
+def _measure(entry: JournalEntry, probe: Probe[Any], need_overhead: bool) -> Timing:
     times = probe.times
     gaps = [(b - a) * 1000 for a, b in itertools.pairwise(times)]
     span = times[-1] - times[0]
-    overheads = [p.overhead_ms for p in pair(probe, sent_events(entry))]
+    if need_overhead or len(probe.items) == len(times):
+        overheads = [p.overhead_ms for p in pair(probe, sent_events(entry))]
+        p50, p95 = statistics.median(overheads), _p95(overheads)
+    else:
+        p50 = p95 = math.nan  # no items kept: nothing to pair, and no budget asks for it
     return Timing(
         ttft_ms=(times[0] - entry.time) * 1000,
         max_gap_ms=max(gaps, default=0.0),
         tokens_per_s=(len(times) - 1) / span if span > 0 else float("inf"),
-        overhead_p50_ms=statistics.median(overheads) if overheads else 0.0,
-        overhead_p95_ms=_p95(overheads),
+        overhead_p50_ms=p50,
+        overhead_p95_ms=p95,
         chunks=len(times),
     )
 
 
 def _p95(values: list[float]) -> float:
-    if not values:
-        return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
