@@ -144,3 +144,36 @@ def test_a_correct_count_passes_on_every_provider(rig, provider):
     server, a, o = rig
     _stream(provider, a, o)
     assert checks.usage(server, input_tokens=40, output_tokens=281) == checks.Usage(40, 281, 321)
+
+
+def test_no_usage_reported_says_so(rig):
+    server, _, o = rig
+    stream = o.chat.completions.create(
+        model="m", messages=REQUEST["messages"], stream=True, **_headers("counted")
+    )
+    for _ in stream:
+        pass
+    with pytest.raises(CheckFailed) as failed:
+        checks.usage(server, input_tokens=0)
+    message = str(failed.value)
+    assert (
+        "input_tokens: expected None, got 0 (the server reported no usage in this answer)"
+        in message
+    )
+    assert "stream_options={'include_usage': True}" in message
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=[p.value for p in PROVIDERS])
+def test_a_whole_reply_is_read_from_its_body(rig, provider):
+    server, a, o = rig
+    if provider is Provider.ANTHROPIC:
+        reply = a.messages.create(**REQUEST, **_headers("counted"))
+    elif provider is Provider.OPENAI_CHAT:
+        reply = o.chat.completions.create(
+            model="m", messages=REQUEST["messages"], **_headers("counted")
+        )
+    else:
+        reply = o.responses.create(model="m", input="x", **_headers("counted"))
+    assert checks.usage(server, reply) == checks.Usage(40, 281, 321)
+    with pytest.raises(CheckFailed, match="output_tokens: expected 281, got 280\n"):
+        checks.usage(server, output_tokens=280)
