@@ -209,7 +209,7 @@ def test_timing_of_raw_events_has_no_false_overhead(rig):
         a.messages.create(stream=True, extra_headers={"x-streamrig-scenario": "slow"}, **ANTHROPIC)
     )
     list(p)
-    measured = checks.timing(server, p, overhead_ms=75)
+    measured = checks.timing(server, p, overhead_ms=120)  # a gap is 150
     assert measured.overhead_p50_ms < 75
 
 
