@@ -11,7 +11,7 @@ import pytest
 from streamrig import MockServer, UsageError, checks
 from streamrig.checks import pair, sent_events
 from streamrig.probe import probe
-from tests.conftest import KEY
+from tests.conftest import KEY, VECTORS
 
 TEXT = "one two three four five six"
 MIXED = {
@@ -222,3 +222,37 @@ def test_timing_of_stream_helper_events_is_never_negative(rig):
         list(p)
     measured = checks.timing(server, p)
     assert -10 < measured.overhead_p50_ms < 75
+
+
+def _recorded_ways(anthropic_client, openai_client, provider, headers):
+    request = {**ANTHROPIC, "extra_headers": headers}
+    if provider == "anthropic":
+        p = probe(anthropic_client.messages.create(stream=True, **request))
+        list(p)
+        yield "raw", p
+        for way in ("events", "text_stream"):
+            with anthropic_client.messages.stream(**request) as s:
+                p = probe(s if way == "events" else s.text_stream)
+                list(p)
+            yield way, p
+    else:
+        create = openai_client.chat.completions.create
+        p = probe(create(model="m", messages=MESSAGES, stream=True, extra_headers=headers))
+        list(p)
+        yield "chunks", p
+
+
+@pytest.mark.skipif(not VECTORS.is_dir(), reason="no recorded vectors")
+def test_every_chunk_of_real_recorded_streams_pairs():
+    """Real bytes, parsed by the SDKs: each item holds what its event carried."""
+    files = sorted(VECTORS.glob("anthropic/*.sse")) + sorted(VECTORS.glob("openai-chat/*.sse"))
+    with (
+        MockServer([str(f) for f in files], speed=0) as server,
+        anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0) as a,
+        openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0) as o,
+    ):
+        for path in files:
+            headers = {"x-streamrig-scenario": path.stem}
+            for way, p in _recorded_ways(a, o, path.parent.name, headers):
+                paired = pair(p, sent_events(server.journal.last()))
+                assert [r.chunk for r in paired] == list(range(len(p))), (path.name, way)
