@@ -188,7 +188,7 @@ class _Pairer:
             where = f"after event {self.pos} ({_describe(self.events[self.pos].data)})"
         return UsageError(
             f"streamrig: the probe's chunk {chunk}, {what}, matches nothing the server sent {where} "
-            f"({len(self.events)} event(s) in all). A probe must see the stream's own items, in "
+            f"({len(self.events)} event(s) in all). A probe must see one stream's own items, in "
             "order: SDK events or chunks, or the text they carry, unchanged"
         )
 
