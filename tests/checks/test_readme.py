@@ -20,13 +20,14 @@ def _snippets() -> list[str]:
 
 def test_the_section_has_its_snippets():
     snippets = _snippets()
-    assert len(snippets) == 4
+    assert len(snippets) == 5
     assert sum("def test_" in s for s in snippets) == 3
 
 
-def test_the_plain_snippet_runs():
-    (plain,) = [s for s in _snippets() if "def test_" not in s]
-    exec(compile(plain, str(README), "exec"), {"__name__": "readme"})
+def test_the_plain_snippets_run(capsys):
+    for plain in [s for s in _snippets() if "def test_" not in s]:
+        exec(compile(plain, str(README), "exec"), {"__name__": "readme"})
+    assert "chunk 0 carried event 0, " in capsys.readouterr().out
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestDeprecationWarning")
