@@ -24,9 +24,9 @@ __all__ = [
 
 MAX_ATTEMPTS = 1_000  # tries listed, or `fail: N`
 MAX_PINGS = 1_000  # `ping: N`
-MIN_PING_EVERY_MS = 1.0  # `ping: {every_ms: ...}`
-MAX_MS = 86_400_000.0  # any `*_ms` wait: one day
-MIN_RATE = 0.01  # `tokens_per_s`, `drip` (per second)
+MIN_PING_EVERY_MS = 10.0  # `ping: {every_ms: ...}`
+MAX_MS = 600_000.0  # any `*_ms` wait: ten minutes
+MIN_RATE = 1.0  # `tokens_per_s`, `drip` (per second)
 FRAMING_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"}
 )
@@ -65,7 +65,7 @@ def _values(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
 
 def _bounds(path: Path, key: str, number: float) -> Iterator[tuple[Path, str]]:
     if key.endswith("_ms") and number > MAX_MS:
-        yield path, f"{number:g} ms is more than a day ({MAX_MS:g} ms)"
+        yield path, f"{number:g} ms is more than ten minutes ({MAX_MS:g} ms)"
     if key in ("tokens_per_s", "drip") and 0 < number < MIN_RATE:
         yield path, f"{number:g} per second is slower than the least rate, {MIN_RATE:g}"
 
