@@ -159,7 +159,7 @@ class Reply:
     stop: StopReason | None = None  # None: tool_use if the reply calls a tool, else end_turn
     stop_sequence: str | None = None
     usage: Usage = field(default_factory=Usage)
-    chunking: Chunking | int = Chunking.WORDS
+    chunking: Chunking | int | None = None  # None: text by words, tool JSON by tokens
 
     @property
     def stop_reason(self) -> StopReason:
