@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
-from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat
+from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat, carries
 from ..record import Interaction
 from ..scenario import Attempt, Provider, Recording, Scenario
 from ._admin import add_admin_routes
@@ -96,7 +96,7 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         scenario = state.registry.select(
             path_name=request.match_info.get("scenario"),
             header_name=request.headers.get(SCENARIO_HEADER),
-            provider_scenarios=[s for s in state.registry.all() if wire.provider in s.providers],
+            provider_scenarios=[s for s in state.registry.all() if carries(s, wire.provider)],
             model=parsed.model,
             last_user_text=parsed.last_user_text,
             request=RequestKey(request.method, wire.route, body),
