@@ -42,7 +42,13 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class WireEvent:
-    """One event as a provider writes it; `content` marks events that carry generated tokens."""
+    """One event as a provider writes it.
+
+    `content` marks events that carry generated tokens (non-empty text, refusal,
+    thinking or tool-argument pieces). Timing counts only these: the first is due at
+    the TTFT, each later one a gap after the previous; a Chat role chunk, an opener or
+    an empty first fragment goes with the next content event, not a gap before it.
+    """
 
     data: Any
     event: str | None = None
