@@ -87,3 +87,20 @@ def slow_to_end(seconds: float = 0.3):
         return response
 
     return handler
+
+
+def whole_message(seconds: float = 0.0):
+    """A `stream: false` answer: the accumulated message as one JSON body, after `seconds`."""
+
+    async def handler(request: web.Request) -> web.Response:
+        await request.read()
+        await asyncio.sleep(seconds)
+        message = wire_format(Provider.ANTHROPIC).accumulate(
+            json.loads(e.split(b"data: ", 1)[1]) for e in anthropic_events() if b"data: " in e
+        )
+        return web.Response(
+            text=json.dumps(message),
+            headers={"content-type": "application/json", "request-id": "req_upstream"},
+        )
+
+    return handler

@@ -51,13 +51,25 @@ def first_token_after(provider: Provider, server, scenario: str) -> tuple[str, f
     raise AssertionError("no content token came")
 
 
+ROUTES = {
+    Provider.ANTHROPIC: ("/v1/messages", {"max_tokens": 9, "messages": []}),
+    Provider.OPENAI_CHAT: ("/v1/chat/completions", {"messages": []}),
+    Provider.OPENAI_RESPONSES: ("/v1/responses", {"input": "x"}),
+}
+
+
+def journaled(scenario: dict, provider: Provider):
+    """The journal entry of one whole stream, played at speed 100 (the schedule, not the wait)."""
+    route, body = ROUTES[provider]
+    with MockServer(scenario, speed=100) as server:
+        httpx.post(server.url + route, json={"model": "m", "stream": True, **body}, timeout=10)
+        return server.journal.last()
+
+
 @pytest.mark.parametrize("provider", list(Provider))
 def test_first_content_frame_is_due_at_ttft(provider):
     scenario = {"name": "t", "reply": [{"text": TEXT}], "timing": {"ttft_ms": 300, "gap_ms": 100}}
-    with MockServer(scenario, speed=100) as server:  # the schedule, without the wait
-        token, _ = first_token_after(provider, server, "t")
-        entry = server.journal.last()
-    assert token == "alpha"
+    entry = journaled(scenario, provider)
     assert due_of(entry, b"alpha") * 100 == pytest.approx(0.3)
     assert due_of(entry, b" beta") * 100 == pytest.approx(0.4)
 
@@ -86,13 +98,6 @@ def test_client_sees_the_first_token_at_ttft_not_a_gap_later(provider):
 def test_a_tool_call_first_fragment_is_due_at_ttft(provider):
     call = {"tool_call": {"name": "f", "input": {"city": "Paris"}}}
     scenario = {"name": "t", "reply": [call], "timing": {"ttft_ms": 300, "gap_ms": 100}}
-    route = {
-        Provider.ANTHROPIC: ("/v1/messages", {"max_tokens": 9, "messages": []}),
-        Provider.OPENAI_CHAT: ("/v1/chat/completions", {"messages": []}),
-        Provider.OPENAI_RESPONSES: ("/v1/responses", {"input": "x"}),
-    }[provider]
-    with MockServer(scenario, speed=100) as server:
-        httpx.post(server.url + route[0], json={"model": "m", "stream": True, **route[1]})
-        entry = server.journal.last()
+    entry = journaled(scenario, provider)
     # The call's opener (and Anthropic's empty first fragment) go with it, not a gap before.
     assert due_of(entry, b'{\\"') * 100 == pytest.approx(0.3)

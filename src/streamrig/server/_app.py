@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import time
@@ -20,7 +21,7 @@ from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
 from ._replay import recorded_headers, recorded_response, wait_for_headers
-from ._schedule import check_provider, final_message, plan_stream
+from ._schedule import check_provider, final_message, plan_stream, stream_duration
 from ._select import UnknownScenario
 from ._state import STATE_KEY, ServerState, fingerprint
 
@@ -114,10 +115,15 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         recording = scenario.recording
         if recording is not None:
             await wait_for_headers(recording, state.speed * scenario.speed)
-            if recording.status != 200 or (not recording.streamed and parsed.stream):
-                return _recorded_whole(entry, scenario.name, recording)
+        if recording is not None and (recording.status != 200 or not recording.streamed):
+            # A whole recorded answer (an error, or a JSON body) replays as it came.
+            await _take(entry, stream_duration(scenario, wire, ctx, attempt, state.speed))
+            return _recorded_whole(entry, scenario.name, recording)
         if not parsed.stream:
-            return _json(wire, entry, rng, _whole(scenario, wire, ctx), scenario.name)
+            # As long as the stream it stands for would take (TTFT + generation).
+            whole = _whole(scenario, wire, ctx)
+            await _take(entry, stream_duration(scenario, wire, ctx, attempt, state.speed))
+            return _json(wire, entry, rng, whole, scenario.name)
         plan = plan_stream(scenario, wire, ctx, attempt, speed=state.speed)
     except RequestError as exc:
         return _error(wire, entry, rng, exc.status, exc.message, exc.error_type)
@@ -140,6 +146,18 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
     entry.status, entry.response_headers = 200, dict(response.headers)
     await play(request, response, plan, entry)
     return response
+
+
+async def _take(entry: JournalEntry, seconds: float) -> None:
+    """Wait before a whole answer; a client leaving meanwhile is a journal entry."""
+    started = time.monotonic()
+    try:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        entry.outcome = Outcome.CLIENT_CLOSED
+        entry.closed_at_frame, entry.closed_at_s = 0, time.monotonic() - started
+        raise
 
 
 def _recorded_whole(entry: JournalEntry, scenario: str, recording: Recording) -> web.Response:

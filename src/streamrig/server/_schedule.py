@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +15,16 @@ from ..sse import SSEDecoder
 from ._faults import Ending, Plan, apply_faults
 from ._timeline import Frame, Hold, timeline
 
-__all__ = ["Ending", "Frame", "Hold", "Plan", "check_provider", "final_message", "plan_stream"]
+__all__ = [
+    "Ending",
+    "Frame",
+    "Hold",
+    "Plan",
+    "check_provider",
+    "final_message",
+    "plan_stream",
+    "stream_duration",
+]
 
 
 def check_provider(scenario: Scenario, wire: WireFormat) -> None:
@@ -39,6 +50,30 @@ def plan_stream(
     faults = attempt.faults if attempt.faults is not None else scenario.faults
     frames = timeline(scenario, wire, ctx, timing, speed * scenario.speed)
     return apply_faults(frames, faults, wire, ctx)
+
+
+def stream_duration(
+    scenario: Scenario,
+    wire: WireFormat,
+    ctx: EncodeContext,
+    attempt: Attempt | None = None,
+    speed: float = 1.0,
+) -> float:
+    """How long the fault-free stream takes (its last frame's due time, scaled by speed):
+    what a `stream: false` answer waits. Leaves `ctx`'s generators untouched, so ids match."""
+    attempt = attempt or Attempt()
+    timing = attempt.timing or scenario.timing
+    twin = dataclasses.replace(ctx, rng=_copy(ctx.rng), chaos=_copy(ctx.chaos))
+    last = 0.0
+    for frame in timeline(scenario, wire, twin, timing, speed * scenario.speed):
+        last = frame.at_s
+    return last
+
+
+def _copy(rng: random.Random) -> random.Random:
+    twin = random.Random()
+    twin.setstate(rng.getstate())
+    return twin
 
 
 def final_message(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> dict[str, Any]:
