@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import anthropic
 import httpx2 as httpx
+import openai
 import pytest
 
 from streamrig import MockServer, Outcome
 from streamrig.record import RecordingProxy
-from streamrig.scenario import load_scenarios
+from streamrig.scenario import Provider, load_scenarios
+from tests import sdk
 from tests.plain_server import PlainServer
 from tests.record.upstreams import TEXT, irregular, whole_message
 
@@ -79,3 +82,46 @@ def test_recorded_stream_answers_stream_false_with_its_message(tmp_path):
             streamed = stream.get_final_message()
     assert message.content[0].text == TEXT
     assert message.model_dump() == streamed.model_dump()
+
+
+REPLY = [
+    {"text": "Let me look that up."},
+    {"tool_call": {"name": "get_weather", "input": {"city": "Paris"}, "id": "call_recorded1"}},
+]
+VOLATILE = {"id", "created", "created_at", "system_fingerprint"}
+
+
+def comparable(obj):
+    """The SDK object without what a replay may renew: message and item ids, times."""
+
+    def strip(data):
+        if isinstance(data, dict):
+            return {k: strip(v) for k, v in data.items() if k not in VOLATILE}
+        if isinstance(data, list):
+            return [strip(v) for v in data]
+        return data
+
+    return strip(sdk.normalise(obj))
+
+
+@pytest.mark.parametrize("provider", list(Provider))
+def test_a_recorded_json_answer_streams_the_same_message(tmp_path, provider):
+    route, body = sdk.request_body(provider, stream=False)
+    with (
+        PlainServer(whole_message(provider=provider, reply=REPLY)) as upstream,
+        RecordingProxy(upstream.url, tmp_path) as proxy,
+    ):
+        assert httpx.post(proxy.url + route, json=body, timeout=10).status_code == 200
+        (path,) = proxy.wait_saved(1)
+    with (
+        MockServer(path, speed=0) as replay,
+        anthropic.Anthropic(base_url=replay.url, api_key="k", max_retries=0) as a,
+        openai.OpenAI(base_url=replay.openai_base_url, api_key="k", max_retries=0) as o,
+    ):
+        (scenario,) = load_scenarios([path]).scenarios
+        whole = sdk.create_whole(provider, a, o, scenario.name)
+        streamed = sdk.stream_final(provider, a, o, scenario.name)
+        entry = replay.journal.last()
+    assert entry.stream and entry.outcome is Outcome.COMPLETED
+    assert comparable(streamed) == comparable(whole)
+    assert "call_recorded1" in json.dumps(sdk.normalise(streamed))

@@ -15,6 +15,7 @@ from ._base import (
     estimate_tokens,
     generated_text,
 )
+from ._replies import reply_of
 from ._support import carries, require_support, unsupported
 from .anthropic import AnthropicMessages
 from .openai_chat import OpenAIChat
@@ -33,6 +34,7 @@ __all__ = [
     "chunk_text",
     "estimate_tokens",
     "generated_text",
+    "reply_of",
     "require_support",
     "unsupported",
     "wire_format",

@@ -21,7 +21,7 @@ from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
 from ._replay import recorded_headers, recorded_response, wait_for_headers
-from ._schedule import check_provider, final_message, plan_stream, stream_duration
+from ._schedule import as_stream, check_provider, final_message, plan_stream, stream_duration
 from ._select import UnknownScenario
 from ._state import STATE_KEY, ServerState, fingerprint
 
@@ -116,9 +116,13 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         if recording is not None:
             await wait_for_headers(recording, state.speed * scenario.speed)
         if recording is not None and (recording.status != 200 or not recording.streamed):
-            # A whole recorded answer (an error, or a JSON body) replays as it came.
+            # A whole recorded answer (an error, or a JSON body) replays as it came; a
+            # JSON body asked for as a stream streams the same message, after its time.
             await _take(entry, stream_duration(scenario, wire, ctx, attempt, state.speed))
-            return _recorded_whole(entry, scenario.name, recording)
+            if recording.status != 200 or not parsed.stream:
+                return _recorded_whole(entry, scenario.name, recording)
+            scenario, recording = _as_stream(scenario, wire), None
+            ctx = state.context(scenario, wire, parsed, rng, stream=True, chaos=chaos)
         if not parsed.stream:
             # As long as the stream it stands for would take (TTFT + generation).
             whole = _whole(scenario, wire, ctx)
@@ -199,6 +203,17 @@ async def _record(
 
 class _NotAccumulable(Exception):
     pass
+
+
+def _as_stream(scenario: Scenario, wire: WireFormat) -> Scenario:
+    try:
+        return as_stream(scenario, wire)
+    except ValueError as exc:
+        raise _NotAccumulable(
+            f"recorded interaction {scenario.name!r} answered with a JSON body that is no whole "
+            f"{wire.provider.label} message, so it cannot be streamed ({exc}); "
+            "request it with stream: false"
+        ) from exc
 
 
 def _whole(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> dict[str, Any]:

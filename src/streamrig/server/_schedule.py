@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._errors import ProviderMismatch
-from ..providers import EncodeContext, WireFormat
+from ..providers import EncodeContext, WireFormat, reply_of
 from ..scenario import Attempt, EventStep, RawStep, Scenario
 from ..sse import SSEDecoder
 from ._faults import Ending, Plan, apply_faults
@@ -20,6 +20,7 @@ __all__ = [
     "Frame",
     "Hold",
     "Plan",
+    "as_stream",
     "check_provider",
     "final_message",
     "plan_stream",
@@ -50,6 +51,22 @@ def plan_stream(
     faults = attempt.faults if attempt.faults is not None else scenario.faults
     frames = timeline(scenario, wire, ctx, timing, speed * scenario.speed)
     return apply_faults(frames, faults, wire, ctx)
+
+
+def as_stream(scenario: Scenario, wire: WireFormat) -> Scenario:
+    """A recorded JSON answer as a scenario that streams the same message on `wire` (its
+    model and tool call ids kept). Raises ValueError when the body is no whole message."""
+    assert scenario.recording is not None
+    message = json.loads(scenario.recording.body)
+    if not isinstance(message, dict):
+        raise ValueError("the recorded body is not a JSON object")
+    model = message.get("model")
+    return dataclasses.replace(
+        scenario,
+        recording=None,
+        reply=reply_of(wire.provider, message),
+        model=model if isinstance(model, str) else scenario.model,
+    )
 
 
 def stream_duration(
