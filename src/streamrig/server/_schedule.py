@@ -11,6 +11,7 @@ from ..providers import EncodeContext, WireFormat
 from ..scenario import Attempt, EventStep, RawStep, Scenario
 from ..sse import SSEDecoder
 from ._faults import Ending, Plan, apply_faults
+from ._shapes import shape_plan, shape_scenario
 from ._timeline import Frame, Hold, timeline
 
 __all__ = ["Ending", "Frame", "Hold", "Plan", "check_provider", "final_message", "plan_stream"]
@@ -37,8 +38,9 @@ def plan_stream(
     attempt = attempt or Attempt()
     timing = attempt.timing or scenario.timing
     faults = attempt.faults if attempt.faults is not None else scenario.faults
+    scenario = shape_scenario(scenario)  # a shape's delta granularity, before encoding
     frames = timeline(scenario, wire, ctx, timing, speed * scenario.speed)
-    return apply_faults(frames, faults, wire, ctx)
+    return shape_plan(apply_faults(frames, faults, wire, ctx), scenario.shape, wire.provider)
 
 
 def final_message(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> dict[str, Any]:
