@@ -18,7 +18,15 @@ from ._errors import StreamrigError
 from ._version import __version__
 from .record import Profile, Redactor, import_vcr, recording_app
 from .scenario import Provider, Scenario, bundled_path, load_scenarios, with_overrides
-from .server import DEFAULT_MATCH_ON, ScenarioRegistry, ServerState, create_runner, timeline_text
+from .server import (
+    DEFAULT_MATCH_ON,
+    ScenarioRegistry,
+    ServerState,
+    choices_of,
+    create_runner,
+    shapes,
+    timeline_text,
+)
 
 __all__ = ["main"]
 
@@ -304,8 +312,30 @@ def import_vcr_command(
     show_default=True,
     help="Scale every wait.",
 )
-def show(path: Path, provider: str | None, attempt: int, seed: int, speed: float) -> None:
-    """Print a scenario's timeline: when each frame goes, its size, its first line."""
+@click.option(
+    "--shape",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Show shape N of the scenario (as streamrig.shapes(..., seed=SEED) makes it), byte for byte.",
+)
+@click.option(
+    "--shape-level",
+    type=click.Choice(["realistic", "sse"]),
+    default="realistic",
+    show_default=True,
+    help="The level of --shape.",
+)
+def show(
+    path: Path,
+    provider: str | None,
+    attempt: int,
+    seed: int,
+    speed: float,
+    shape: int | None,
+    shape_level: str,
+) -> None:
+    """Print a scenario's timeline: when each frame goes, its size, its first line (with
+    --shape: every write's exact bytes)."""
     report = load_scenarios([path])
     for error in report.errors:
         click.echo(str(error), err=True)
@@ -313,9 +343,16 @@ def show(path: Path, provider: str | None, attempt: int, seed: int, speed: float
         sys.exit(1)
     for scenario in report.scenarios:
         chosen = Provider(provider) if provider else (scenario.provider or Provider.ANTHROPIC)
+        if shape is not None:
+            scenario = shapes(scenario, shape + 1, seed=seed, level=shape_level)[shape]
+            if scenario.shape is not None:
+                click.echo(f"# {scenario.name}: {choices_of(scenario.shape).describe()}")
         click.echo(f"# {scenario.name} on {chosen.label}, attempt {attempt}")
         try:
-            click.echo(timeline_text(scenario, chosen, attempt=attempt, seed=seed, speed=speed))
+            text = timeline_text(
+                scenario, chosen, attempt=attempt, seed=seed, speed=speed, raw=shape is not None
+            )
+            click.echo(text)
         except StreamrigError as error:
             click.echo(f"streamrig: {error}", err=True)
             sys.exit(1)

@@ -23,9 +23,19 @@ from ..scenario import Chunking, Provider, Scenario, Shape, ShapeLevel
 from ._faults import Plan
 from ._timeline import Frame, Step
 
-__all__ = ["ShapeChoices", "choices_of", "shape_plan", "shape_scenario", "shapes", "variant_seed"]
+__all__ = [
+    "BOM",
+    "WRITE_GAP_S",
+    "ShapeChoices",
+    "choices_of",
+    "shape_plan",
+    "shape_scenario",
+    "shapes",
+    "variant_seed",
+]
 
 BOM = b"\xef\xbb\xbf"
+WRITE_GAP_S = 0.001  # a shape's writes go at least this far apart, at any speed
 _GRANULARITIES: tuple[Chunking | int, ...] = (
     Chunking.WORDS,
     Chunking.CHARS,
@@ -314,9 +324,12 @@ def _recut_run(run: list[Frame], choices: ShapeChoices, rng: random.Random) -> l
     cuts |= _awkward_cuts(body, choices, rng)
     edges = [0, *sorted(c for c in cuts if 0 < c < len(body)), len(body)]
     pieces: list[Step] = []
+    at_s = -WRITE_GAP_S
     for start, end in itertools.pairwise(edges):
         last = run[owner[end - 1]]
-        pieces.append(Frame(last.at_s, body[start:end], last.event))
+        # Apart in time too, or the client's read would join them again.
+        at_s = max(last.at_s, at_s + WRITE_GAP_S)
+        pieces.append(Frame(at_s, body[start:end], last.event))
     return pieces
 
 

@@ -1,0 +1,65 @@
+"""The point of shapes: careless parsers pass the plain stream and fail some shapes; the SDKs pass all."""
+
+from __future__ import annotations
+
+import anthropic
+import openai
+import pytest
+
+from streamrig import MockServer, load_scenarios, shapes
+from streamrig.scenario import Provider, bundled_path
+from tests.sdk import stream_final
+
+from .naive import PARSERS, stream_text
+
+BUNDLED = {s.name: s for s in load_scenarios([bundled_path()]).scenarios}
+UNICODE = BUNDLED["unicode"]
+TEXT = UNICODE.reply.parts[0].text
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def shaped():
+    """The unicode and tool scenarios as written and in 8 realistic shapes each, no waits."""
+    variants = [
+        *shapes(UNICODE, 8, seed=SEED),
+        *shapes(BUNDLED["tool_after_text"], 8, seed=SEED),
+    ]
+    with MockServer([UNICODE, BUNDLED["tool_after_text"], *variants], seed=3, speed=0) as server:
+        yield server, variants
+
+
+def outcome(parser, url: str) -> str:
+    try:
+        return "ok" if stream_text(url, parser) == TEXT else "wrong text"
+    except (ValueError, UnicodeDecodeError) as error:
+        return type(error).__name__
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+def test_a_careless_parser_passes_the_plain_stream_and_fails_some_shapes(shaped, name):
+    server, variants = shaped
+    parser = PARSERS[name]
+    assert outcome(parser, f"{server.url}/s/unicode") == "ok"
+    verdicts = {
+        v.name: outcome(parser, f"{server.url}/s/{v.name}")
+        for v in variants
+        if v.name.startswith("unicode@")
+    }
+    failed = {shape: verdict for shape, verdict in verdicts.items() if verdict != "ok"}
+    assert failed, f"{name} survived every shape: {verdicts}"
+    print(f"{name} fails {failed}")  # the failing shapes, named (pytest -s shows them)
+
+
+@pytest.mark.parametrize("provider", list(Provider), ids=[p.value for p in Provider])
+def test_the_official_sdks_pass_every_realistic_shape(shaped, provider):
+    server, variants = shaped
+    with (
+        anthropic.Anthropic(base_url=server.url, api_key="k", max_retries=0, timeout=10) as a,
+        openai.OpenAI(base_url=server.openai_base_url, api_key="k", max_retries=0, timeout=10) as o,
+    ):
+        for name in ("unicode", "tool_after_text"):
+            plain = stream_final(provider, a, o, name).model_dump()
+            for variant in (v for v in variants if v.name.startswith(name + "@")):
+                got = stream_final(provider, a, o, variant.name).model_dump()
+                assert got == plain, f"{variant.name} on {provider.value}"
