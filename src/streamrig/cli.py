@@ -1,4 +1,4 @@
-"""The `streamrig` command: serve, record, import-vcr, show, validate."""
+"""The `streamrig` command: serve, record, import-vcr, show, validate, battery."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from aiohttp import web
 
 from ._errors import StreamrigError
 from ._version import __version__
+from .battery import build_cases, progress_line, run_battery, select_cases
 from .record import Profile, Redactor, import_vcr, recording_app
 from .scenario import Provider, Scenario, bundled_path, load_scenarios, with_overrides
 from .server import (
@@ -356,6 +357,100 @@ def show(
         except StreamrigError as error:
             click.echo(f"streamrig: {error}", err=True)
             sys.exit(1)
+
+
+@main.command(context_settings={"allow_interspersed_args": False})
+@click.option(
+    "--provider",
+    type=click.Choice([p.value for p in Provider]),
+    default="anthropic",
+    show_default=True,
+    help="The endpoint the client calls (also given to it as STREAMRIG_PROVIDER).",
+)
+@click.option(
+    "--cases",
+    default=None,
+    help="Comma-separated case names, globs or groups (text, shape, fault, retry, recovery).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds before a run counts as hung and is killed.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the results as JSON.",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the results as JUnit XML.",
+)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Cases run at once."
+)
+@click.option(
+    "--shapes",
+    "shape_count",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Shapes per shaped scenario.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the shapes and ids.")
+@click.option("--list", "list_only", is_flag=True, help="List the cases and exit.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def battery(
+    provider: str,
+    cases: str | None,
+    timeout: float,
+    json_path: Path | None,
+    junit_path: Path | None,
+    jobs: int,
+    shape_count: int,
+    seed: int,
+    list_only: bool,
+    command: tuple[str, ...],
+) -> None:
+    """Run CMD once per case against a mock server and judge each run: `streamrig battery -- CMD ARGS...`."""
+    chosen = Provider(provider)
+    try:
+        selected = select_cases(build_cases(chosen, shape_count, seed), cases)
+    except StreamrigError as error:
+        click.echo(f"streamrig: {error}", err=True)
+        sys.exit(2)
+    if list_only:
+        for case in selected:
+            click.echo(f"{case.name:<36} {case.expect.value}")
+        return
+    if not command:
+        click.echo(
+            "streamrig: battery needs a command after `--`: streamrig battery -- CMD ARGS...",
+            err=True,
+        )
+        sys.exit(2)
+    report = run_battery(
+        command,
+        selected,
+        chosen,
+        timeout_s=timeout,
+        jobs=jobs,
+        seed=seed,
+        on_result=lambda done, total, result: click.echo(progress_line(done, total, result)),
+    )
+    click.echo("\n" + report.card())
+    if json_path is not None:
+        report.write_json(json_path)
+    if junit_path is not None:
+        report.write_junit(junit_path)
+    sys.exit(0 if report.ok else 1)
 
 
 @main.command()
