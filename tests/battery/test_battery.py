@@ -1,0 +1,158 @@
+"""`streamrig battery` on real clients: Python and TypeScript on the official SDKs, and a careless one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from streamrig import MockServer
+from streamrig.cli import main
+
+from .conftest import EXAMPLES, HERE
+
+PYTHON_CLIENT = [sys.executable, str(EXAMPLES / "battery_client.py")]
+CARELESS = [sys.executable, str(HERE / "careless_client.py")]
+ALL_PASS_BUT_STALL = {
+    "text/short_text",
+    "text/unicode",
+    "text/tool_after_text",
+    "text/multiple_text_blocks",
+    "shape/unicode@shape-0",
+    "shape/tool_after_text@shape-0",
+    "fault/reset",
+    "fault/truncate",
+    "fault/error_event",
+    "retry/429",
+    "retry/529",
+    "recovery/reset_then_ok",
+}
+
+
+def battery(tmp_path: Path, command: list[str], *options: str):
+    """Run the battery; return (exit code, output, the JSON report, the JUnit tree)."""
+    out_json, out_xml = tmp_path / "card.json", tmp_path / "card.xml"
+    args = ["battery", "--shapes", "1", "--jobs", "3", *options]
+    args += ["--json", str(out_json), "--junit", str(out_xml), "--", *command]
+    result = CliRunner().invoke(main, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    report = json.loads(out_json.read_text())
+    return result.exit_code, result.output, report, ET.parse(out_xml).getroot()
+
+
+def verdicts(report) -> dict[str, str]:
+    return {case["case"]: case["verdict"] for case in report["cases"]}
+
+
+def did(report, name: str) -> str:
+    return next(case["did"] for case in report["cases"] if case["case"] == name)
+
+
+def test_python_client_on_the_official_sdk_passes_the_whole_battery(tmp_path):
+    code, output, report, junit = battery(tmp_path, PYTHON_CLIENT, "--timeout", "20")
+    assert verdicts(report) == dict.fromkeys([*ALL_PASS_BUT_STALL, "fault/stall"], "pass"), output
+    assert code == 0
+    # a progress line per case, then the card and its summary
+    assert output.count("] pass  ") == 13
+    assert "13 passed, 0 failed (anthropic:" in output
+    assert "exit 1" in did(report, "fault/truncate")  # it checks stop_reason itself
+    assert "ReadTimeout" in did(report, "fault/stall")  # its 3 s timeout fired
+    waits = next(c["waits_s"] for c in report["cases"] if c["case"] == "retry/429")
+    assert waits[0] >= 0.95  # retry-after: 1
+    suite = junit.find("testsuite")
+    assert suite.get("tests") == "13" and suite.get("failures") == "0"
+
+
+def test_typescript_client_passes_all_but_the_stall_where_the_node_sdk_hangs(tmp_path, ts_client):
+    code, output, report, junit = battery(tmp_path, ts_client, "--timeout", "8")
+    expected = dict.fromkeys(ALL_PASS_BUT_STALL, "pass") | {"fault/stall": "fail"}
+    assert verdicts(report) == expected, output
+    assert code == 1
+    # Node's Anthropic SDK has timeout: 3000, yet the battery had to kill it
+    assert did(report, "fault/stall").startswith("hung: killed after the 8 s timeout")
+    assert "stream ended without producing a Message" in did(report, "fault/truncate")
+    failures = junit.findall(".//failure")
+    assert [f.get("message")[:5] for f in failures] == ["hung:"]
+
+
+@pytest.mark.parametrize("provider", ["openai-chat", "openai-responses"])
+def test_typescript_client_on_openai_endpoints(tmp_path, ts_client, provider):
+    cases = "text/unicode,shape/tool_after_text@shape-0,fault/truncate,retry/529"
+    code, output, report, _ = battery(
+        tmp_path, ts_client, "--provider", provider, "--cases", cases, "--timeout", "8"
+    )
+    assert set(verdicts(report).values()) == {"pass"}, output
+    assert code == 0
+    truncated = did(report, "fault/truncate")
+    if provider == "openai-responses":
+        # responses.stream() resolves a truncated stream: the client sees status in_progress
+        assert "Error: response in_progress" in truncated
+    else:
+        assert "ended before finish_reason" in truncated  # create(stream) raised nothing
+
+
+def test_a_careless_client_gets_the_verdicts_it_deserves(tmp_path):
+    cases = "text/unicode,fault/truncate,retry/429,fault/reset"
+    code, output, report, junit = battery(tmp_path, CARELESS, "--cases", cases, "--timeout", "10")
+    assert verdicts(report) == {
+        "text/unicode": "pass",
+        "fault/reset": "pass",  # httpx raises, so it exits 1
+        "fault/truncate": "fail",
+        "retry/429": "fail",
+    }, output
+    assert code == 1
+    assert "exit 0 after" in did(report, "fault/truncate")
+    assert "took the broken stream as complete (printed" in did(report, "fault/truncate")
+    assert "before the 1 s retry-after" in did(report, "retry/429")
+    assert "2 passed, 2 failed" in output
+    assert len(junit.findall(".//failure")) == 2
+
+
+def test_node_sdks_hang_on_a_stall_and_differ_on_truncation(node_facts):
+    with MockServer(seed=1) as server:
+        done = subprocess.run(
+            node_facts,
+            env={**os.environ, "STREAMRIG_SERVER": server.url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    facts = {
+        (row["api"], row["scenario"]): (row["outcome"], row["detail"])
+        for row in map(json.loads, done.stdout.splitlines())
+    }
+    truncated = {api: facts[(api, "truncated_stream")] for api, _ in facts}
+    assert truncated == {
+        "anthropic messages.stream": (
+            "raised",
+            "AnthropicError: stream ended without producing a Message with role=assistant",
+        ),
+        "openai chat.completions.stream": ("raised", "Error: missing finish_reason for choice 0"),
+        "openai chat.completions.create(stream)": ("resolved", "finish_reason null"),
+        "openai responses.stream": ("resolved", "status in_progress"),
+    }
+    # timeout: 1000 ms, and still nothing after 4 s: a silent stream hangs every Node SDK
+    assert {facts[(api, "stalled_stream")][0] for api in truncated} == {"hung"}
+
+
+def test_battery_usage_errors(tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(main, ["battery"])
+    assert missing.exit_code == 2 and "needs a command after `--`" in missing.output
+    unknown = runner.invoke(main, ["battery", "--cases", "fault/nope", "--", "true"])
+    assert unknown.exit_code == 2
+    assert "no case matches fault/nope; cases: text/short_text" in unknown.output
+    listed = runner.invoke(main, ["battery", "--list", "--shapes", "0", "--cases", "fault"])
+    assert listed.exit_code == 0
+    assert [line.split()[0] for line in listed.output.splitlines()] == [
+        "fault/reset",
+        "fault/truncate",
+        "fault/error_event",
+        "fault/stall",
+    ]
