@@ -19,6 +19,7 @@ from .conftest import EXAMPLES, HERE
 
 PYTHON_CLIENT = [sys.executable, str(EXAMPLES / "battery_client.py")]
 CARELESS = [sys.executable, str(HERE / "careless_client.py")]
+SHAPED = ("unicode", "tool_after_text")
 ALL_PASS_BUT_STALL = {
     "text/short_text",
     "text/unicode",
@@ -70,8 +71,10 @@ def test_python_client_on_the_official_sdk_passes_the_whole_battery(tmp_path):
 
 
 def test_typescript_client_passes_all_but_the_stall_where_the_node_sdk_hangs(tmp_path, ts_client):
-    code, output, report, junit = battery(tmp_path, ts_client, "--timeout", "8")
-    expected = dict.fromkeys(ALL_PASS_BUT_STALL, "pass") | {"fault/stall": "fail"}
+    # three shapes of each shaped scenario: writes cut inside characters, CRLF, keep-alives
+    code, output, report, junit = battery(tmp_path, ts_client, "--timeout", "8", "--shapes", "3")
+    more_shapes = {f"shape/{name}@shape-{k}" for name in SHAPED for k in (1, 2)}
+    expected = dict.fromkeys(ALL_PASS_BUT_STALL | more_shapes, "pass") | {"fault/stall": "fail"}
     assert verdicts(report) == expected, output
     assert code == 1
     # Node's Anthropic SDK has timeout: 3000, yet the battery had to kill it
@@ -114,7 +117,7 @@ def test_a_careless_client_gets_the_verdicts_it_deserves(tmp_path):
     assert len(junit.findall(".//failure")) == 2
 
 
-def test_node_sdks_hang_on_a_stall_and_differ_on_truncation(node_facts):
+def test_node_sdks_hang_on_a_stall_and_differ_on_truncation_and_errors(node_facts):
     with MockServer(seed=1) as server:
         done = subprocess.run(
             node_facts,
@@ -136,6 +139,12 @@ def test_node_sdks_hang_on_a_stall_and_differ_on_truncation(node_facts):
         "openai chat.completions.stream": ("raised", "Error: missing finish_reason for choice 0"),
         "openai chat.completions.create(stream)": ("resolved", "finish_reason null"),
         "openai responses.stream": ("resolved", "status in_progress"),
+    }
+    errored = {api: facts[(api, "overloaded_mid_stream")] for api in truncated}
+    assert errored["openai responses.stream"] == ("resolved", "status failed")
+    assert {errored[api][0] for api in truncated if "responses" not in api} == {"raised"}
+    assert {facts[(api, "connection_reset")][1].split(": ")[-1] for api in truncated} == {
+        "terminated"
     }
     # timeout: 1000 ms, and still nothing after 4 s: a silent stream hangs every Node SDK
     assert {facts[(api, "stalled_stream")][0] for api in truncated} == {"hung"}

@@ -8,6 +8,7 @@ import pytest
 
 from streamrig import MockServer, load_scenarios, shapes
 from streamrig.scenario import Provider, bundled_path
+from streamrig.server import choices_of
 from tests.sdk import stream_final
 
 from .naive import PARSERS, stream_text
@@ -63,3 +64,36 @@ def test_the_official_sdks_pass_every_realistic_shape(shaped, provider):
             for variant in (v for v in variants if v.name.startswith(name + "@")):
                 got = stream_final(provider, a, o, variant.name).model_dump()
                 assert got == plain, f"{variant.name} on {provider.value}"
+
+
+def test_sse_level_finds_where_the_python_sdks_leave_the_specification():
+    # Both SDKs keep a leading BOM (the first field is lost) and, once an event had an
+    # `id:`, dispatch an empty event after a keep-alive comment (openai-python #2722).
+    variants = shapes(BUNDLED["short_text"], 12, seed=SEED, level="sse")
+    failures: dict[tuple[str, str], str] = {}
+    with (
+        MockServer([BUNDLED["short_text"], *variants], seed=3, speed=0) as server,
+        anthropic.Anthropic(base_url=server.url, api_key="k", max_retries=0, timeout=10) as a,
+        openai.OpenAI(base_url=server.openai_base_url, api_key="k", max_retries=0, timeout=10) as o,
+    ):
+        for provider in Provider:
+            plain = stream_final(provider, a, o, "short_text").model_dump()
+            for variant in variants:
+                try:
+                    same = stream_final(provider, a, o, variant.name).model_dump() == plain
+                    error = "" if same else "wrong result"
+                except Exception as exc:
+                    error = type(exc).__name__
+                if error:
+                    failures[(provider.value, variant.name)] = error
+    choices = {v.name: choices_of(v.shape) for v in variants}
+    bom = {name for name, c in choices.items() if c.bom}
+    empty_event = {name for name, c in choices.items() if c.ids and c.keepalive_rate}
+    assert {name for _, name in failures} <= bom | empty_event, failures
+    assert any(name in bom for _, name in failures), failures
+    assert any(
+        provider.startswith("openai") and name in empty_event - bom and error == "JSONDecodeError"
+        for (provider, name), error in failures.items()
+    ), failures
+    passed = [v.name for v in variants if v.name not in bom | empty_event]
+    assert passed, "some sse shapes have neither, and every SDK passes them"
