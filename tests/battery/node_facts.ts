@@ -1,4 +1,4 @@
-// What each Node SDK does with a truncated, stalled, reset and errored stream. Prints one JSON line per
+// What each Node SDK does with a truncated, stalled, reset, errored and malformed stream. Prints one JSON line per
 // (api, scenario): {"api", "scenario", "outcome": "raised" | "resolved" | "hung", "detail", "ms"}.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -49,5 +49,5 @@ async function probe(api: string, scenario: string): Promise<void> {
   console.log(JSON.stringify({ api, scenario, outcome, detail, ms: Date.now() - started }));
 }
 
-const runs = Object.keys(apis).flatMap((api) => ["truncated_stream", "stalled_stream", "connection_reset", "overloaded_mid_stream"].map((s) => probe(api, s)));
+const runs = Object.keys(apis).flatMap((api) => ["truncated_stream", "stalled_stream", "connection_reset", "overloaded_mid_stream", "malformed_stream"].map((s) => probe(api, s)));
 Promise.all(runs).then(() => process.exit(0));

@@ -30,6 +30,7 @@ ALL_PASS_BUT_STALL = {
     "fault/reset",
     "fault/truncate",
     "fault/error_event",
+    "fault/malformed",
     "retry/429",
     "retry/529",
     "recovery/reset_then_ok",
@@ -60,14 +61,14 @@ def test_python_client_on_the_official_sdk_passes_the_whole_battery(tmp_path):
     assert verdicts(report) == dict.fromkeys([*ALL_PASS_BUT_STALL, "fault/stall"], "pass"), output
     assert code == 0
     # a progress line per case, then the card and its summary
-    assert output.count("] pass  ") == 13
-    assert "13 passed, 0 failed (anthropic:" in output
+    assert output.count("] pass  ") == 14
+    assert "14 passed, 0 failed (anthropic:" in output
     assert "exit 1" in did(report, "fault/truncate")  # it checks stop_reason itself
     assert "ReadTimeout" in did(report, "fault/stall")  # its 3 s timeout fired
     waits = next(c["waits_s"] for c in report["cases"] if c["case"] == "retry/429")
     assert waits[0] >= 0.95  # retry-after: 1
     suite = junit.find("testsuite")
-    assert suite.get("tests") == "13" and suite.get("failures") == "0"
+    assert suite.get("tests") == "14" and suite.get("failures") == "0"
 
 
 def test_typescript_client_passes_all_but_the_stall_where_the_node_sdk_hangs(tmp_path, ts_client):
@@ -80,6 +81,7 @@ def test_typescript_client_passes_all_but_the_stall_where_the_node_sdk_hangs(tmp
     # Node's Anthropic SDK has timeout: 3000, yet the battery had to kill it
     assert did(report, "fault/stall").startswith("hung: killed after the 8 s timeout")
     assert "stream ended without producing a Message" in did(report, "fault/truncate")
+    assert "AnthropicError: Unterminated string in JSON" in did(report, "fault/malformed")
     failures = junit.findall(".//failure")
     assert [f.get("message")[:5] for f in failures] == ["hung:"]
 
@@ -119,6 +121,13 @@ def test_a_careless_client_gets_the_verdicts_it_deserves(tmp_path):
 
 def test_node_sdks_hang_on_a_stall_and_differ_on_truncation_and_errors(node_facts):
     with MockServer(seed=1) as server:
+        server.add(
+            {
+                "name": "malformed_stream",
+                "reply": [{"text": "A reply with a broken line in it."}],
+                "faults": [{"after_events": 5, "malformed": True}],
+            }
+        )
         done = subprocess.run(
             node_facts,
             env={**os.environ, "STREAMRIG_SERVER": server.url},
@@ -146,6 +155,9 @@ def test_node_sdks_hang_on_a_stall_and_differ_on_truncation_and_errors(node_fact
     assert {facts[(api, "connection_reset")][1].split(": ")[-1] for api in truncated} == {
         "terminated"
     }
+    malformed = {api: facts[(api, "malformed_stream")] for api in truncated}
+    assert {outcome for outcome, _ in malformed.values()} == {"raised"}
+    assert all("Unterminated string in JSON" in detail for _, detail in malformed.values())
     # timeout: 1000 ms, and still nothing after 4 s: a silent stream hangs every Node SDK
     assert {facts[(api, "stalled_stream")][0] for api in truncated} == {"hung"}
 

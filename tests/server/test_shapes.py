@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +183,23 @@ def test_faults_still_strike_where_the_scenario_says():
         assert len([e for e in got if e.event != "ping"]) == len(
             [e for e in want if e.event != "ping"]
         )
+
+
+def test_a_cassette_has_shapes_too():
+    from streamrig.scenario import collect_scenarios
+
+    cassettes = Path(__file__).resolve().parents[2] / "cassettes"
+    for folder, provider in (
+        ("anthropic", Provider.ANTHROPIC),
+        ("openai-chat", Provider.OPENAI_CHAT),
+    ):
+        recorded = next(
+            s
+            for s in collect_scenarios(cassettes / folder)
+            if s.recording and s.recording.streamed and s.recording.status == 200
+        )
+        plain = writes(recorded, provider)
+        for variant in shapes(recorded, 4, seed=9):
+            chunks = writes(variant, provider)
+            assert chunks != plain
+            assert accumulated(chunks, provider) == accumulated(plain, provider)

@@ -69,6 +69,7 @@ def build_cases(provider: Provider, shapes_per_scenario: int = 3, seed: int = 0)
         "fault/reset": Fault(FaultKind.RESET, after_events=8),
         "fault/truncate": Fault(FaultKind.TRUNCATE, after_events=8),
         "fault/error_event": Fault(FaultKind.ERROR, after_events=8, error_type="overloaded_error"),
+        "fault/malformed": Fault(FaultKind.MALFORMED, after_events=8),
         "fault/stall": Fault(FaultKind.STALL, after_events=8),
     }
     for name, fault in faults.items():
