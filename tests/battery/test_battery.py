@@ -175,5 +175,6 @@ def test_battery_usage_errors(tmp_path):
         "fault/reset",
         "fault/truncate",
         "fault/error_event",
+        "fault/malformed",
         "fault/stall",
     ]

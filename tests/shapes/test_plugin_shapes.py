@@ -36,6 +36,23 @@ def test_shapes_run_the_test_once_per_variant_and_name_the_failing_one(pytester)
             def test_careless(streamrig, streamrig_shape):
                 assert stream_text(streamrig.url, utf8_per_read) == TEXT
 
+            @pytest.mark.streamrig("unicode", shapes=4, shape_seed=11, shape_level="sse")
+            def test_spec_decoder(streamrig, streamrig_shape):
+                import json
+                import httpx2 as httpx
+                from streamrig.sse import SSEDecoder
+
+                body = {"model": "m", "max_tokens": 9, "stream": True, "messages": [{"role": "user", "content": "x"}]}
+                decoder, text = SSEDecoder(), ""
+                with httpx.stream("POST", streamrig.url + "/v1/messages", json=body) as response:
+                    for read in response.iter_raw():
+                        for event in decoder.decode(read):
+                            delta = json.loads(event.data).get("delta", {})
+                            text += delta.get("text", "")
+                assert text == TEXT
+                assert streamrig.journal[-1].scenario == f"unicode@shape-{streamrig_shape}"
+                assert bytes(streamrig.journal[-1].sent) != b""
+
             @pytest.mark.streamrig("unicode", shapes=3, shape_seed=11)
             def test_sdk(anthropic_client, streamrig):
                 with anthropic_client.messages.stream(
@@ -51,7 +68,12 @@ def test_shapes_run_the_test_once_per_variant_and_name_the_failing_one(pytester)
     # Then each variant is its own test, with its id
     result.stdout.fnmatch_lines(["*test_careless?shape-0? *", "*test_careless?shape-5? *"])
     result.stdout.fnmatch_lines(["*test_sdk?shape-2? PASSED*"])
-    assert outcomes.get("failed", 0) >= 1 and outcomes["passed"] >= 3 + 1
+    result.stdout.fnmatch_lines(["*test_spec_decoder?shape-3? PASSED*"])
+    # the sse level, read by a decoder that follows the specification: every shape passes
+    assert "test_spec_decoder[shape-" not in "".join(
+        line for line in result.stdout.lines if line.startswith("FAILED")
+    )
+    assert outcomes.get("failed", 0) >= 1 and outcomes["passed"] >= 4 + 3 + 1
     # And a failure names the shape, its seed and the command that shows its bytes
     text = result.stdout.str()
     found = re.search(
