@@ -169,6 +169,13 @@ def test_battery_usage_errors(tmp_path):
     unknown = runner.invoke(main, ["battery", "--cases", "fault/nope", "--", "true"])
     assert unknown.exit_code == 2
     assert "no case matches fault/nope; cases: text/short_text" in unknown.output
+    globbed = runner.invoke(
+        main, ["battery", "--list", "--shapes", "2", "--cases", "shape/unicode*"]
+    )
+    assert [line.split()[0] for line in globbed.output.splitlines()] == [
+        "shape/unicode@shape-0",
+        "shape/unicode@shape-1",
+    ]
     listed = runner.invoke(main, ["battery", "--list", "--shapes", "0", "--cases", "fault"])
     assert listed.exit_code == 0
     assert [line.split()[0] for line in listed.output.splitlines()] == [
