@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -15,32 +16,47 @@ _OFFLINE = ("ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNREFUSED", "ECONNRESET",
 
 @pytest.fixture(scope="session")
 def npm_dir(tmp_path_factory) -> Path:
-    """The Node SDKs and esbuild, installed once per session (shared by xdist workers)."""
+    """The Node SDKs and esbuild, installed once per session (xdist workers share it)."""
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip("node and npm are not installed")
-    root = tmp_path_factory.getbasetemp().parent / "streamrig-npm"
-    if (root / ".ready").exists():
-        return root
-    staging = root.with_name(f"streamrig-npm-{os.getpid()}")
-    staging.mkdir()
-    (staging / "package.json").write_text('{"private": true, "type": "module"}\n')
+    session = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        session = session.parent  # the session's folder, above the workers' own
+    root = session / "streamrig-npm"
+    try:
+        root.mkdir()  # whoever makes it installs; the others wait for its verdict
+    except FileExistsError:
+        return _wait_for(root)
+    (root / "package.json").write_text('{"private": true}\n')  # npm installs here, not above
     done = subprocess.run(
         ["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", *NPM_PACKAGES],
-        cwd=staging,
+        cwd=root,
         capture_output=True,
         text=True,
         timeout=300,
     )
     if done.returncode != 0:
-        if any(word in done.stderr for word in _OFFLINE):
-            pytest.skip(f"npm registry unreachable: {done.stderr.strip().splitlines()[-1]}")
-        raise RuntimeError(f"npm install failed:\n{done.stderr}")
-    (staging / ".ready").touch()
-    try:
-        staging.rename(root)
-    except OSError:  # another worker got there first
-        shutil.rmtree(staging, ignore_errors=True)
+        offline = any(word in done.stderr for word in _OFFLINE)
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "npm failed"
+        (root / ".failed").write_text(("skip " if offline else "fail ") + reason)
+        return _wait_for(root)
+    (root / ".ready").touch()
     return root
+
+
+def _wait_for(root: Path) -> Path:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if (root / ".ready").exists():
+            return root
+        failed = root / ".failed"
+        if failed.exists():
+            verdict, _, reason = failed.read_text().partition(" ")
+            if verdict == "skip":
+                pytest.skip(f"npm registry unreachable: {reason}")
+            raise RuntimeError(f"npm install failed: {reason}")
+        time.sleep(0.2)
+    raise RuntimeError(f"npm install in {root} did not finish in 300 s")
 
 
 def compile_ts(npm_dir: Path, source: Path) -> Path:
