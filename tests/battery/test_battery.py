@@ -185,3 +185,14 @@ def test_battery_usage_errors(tmp_path):
         "fault/malformed",
         "fault/stall",
     ]
+
+
+def test_a_client_calling_another_endpoint_is_told_so(tmp_path):
+    # The Python example speaks Messages and Chat only: on Responses it calls Chat.
+    code, _, report, _ = battery(
+        tmp_path, PYTHON_CLIENT, "--provider", "openai-responses", "--cases", "text/short_text"
+    )
+    assert code == 1
+    assert did(report, "text/short_text").startswith(
+        "called the openai-chat endpoint; this battery runs --provider openai-responses"
+    )

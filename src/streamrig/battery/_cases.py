@@ -49,6 +49,7 @@ class Case:
     scenario: Scenario
     expect: Expect
     text: str  # the reply's text, as a correct client prints it
+    provider: Provider = Provider.ANTHROPIC  # the endpoint the client must call
     retry_after_s: float = 0.0  # RETRY: the least wait before each retry
 
 
@@ -136,4 +137,4 @@ def _case(
         text = neutral(final_message(plain, wire, ctx), provider).text
     except StreamrigError as error:
         raise UsageError(f"battery case {name}: {error}") from error
-    return Case(name, named, expect, text, retry_after_s)
+    return Case(name, named, expect, text, provider, retry_after_s)

@@ -68,6 +68,12 @@ def _verdict(
 ) -> tuple[bool, str]:
     if run.exit_code is None:
         return False, f"hung: killed after the {timeout_s:g} s timeout"
+    elsewhere = sorted({e.provider for e in entries if e.provider != case.provider.value})
+    if elsewhere:
+        return False, (
+            f"called the {', '.join(map(str, elsewhere))} endpoint; this battery runs "
+            f"--provider {case.provider.value} (the client reads STREAMRIG_PROVIDER)"
+        )
     text_ok = run.stdout in (case.text, case.text + "\n")
     exited = f"exit {run.exit_code} after {run.duration_s:.1f} s"
     if case.expect is Expect.TEXT:
