@@ -22,7 +22,7 @@ import pytest
 from . import MockServer, shapes
 from ._errors import UsageError
 from .rig import Played, Rig
-from .scenario import bundled_path
+from .scenario import Scenario, bundled_path
 
 __all__ = ["StreamrigSettings"]
 
@@ -225,7 +225,9 @@ def streamrig(
         # Precedence: the marker's overrides > the scenario file's own keys.
         played = rig.play(*marker.args, **overrides)
         if streamrig_shape is not None:
-            _play_shape(rig, played, streamrig_shape, shaping, settings, request.node)
+            _play_shape(
+                rig, played, streamrig_shape, shaping, settings, request.node, bool(overrides)
+            )
     yield rig
 
 
@@ -236,6 +238,7 @@ def _play_shape(
     shaping: dict[str, Any],
     settings: StreamrigSettings,
     node: pytest.Item,
+    overridden: bool,
 ) -> None:
     seed = int(shaping.get("shape_seed", settings.seed or 0))
     level = str(shaping.get("shape_level", "realistic"))
@@ -244,10 +247,10 @@ def _play_shape(
     except ValueError:
         pytest.fail(f"streamrig: shape_level={level!r}: use 'realistic' or 'sse'", pytrace=False)
     rig.play(variant)
-    node.stash[_SHAPE] = (variant, seed)
+    node.stash[_SHAPE] = (variant, seed, overridden)
 
 
-_SHAPE = pytest.StashKey[tuple[Any, int]]()
+_SHAPE = pytest.StashKey[tuple[Scenario, int, bool]]()
 
 
 def cassette_path(request: pytest.FixtureRequest, given: Any) -> Path:
@@ -347,20 +350,28 @@ def pytest_runtest_makereport(
     return report
 
 
-def _shape_text(rig: Rig, variant: Any, seed: int) -> str:
+def _shape_text(rig: Rig, variant: Scenario, seed: int, overridden: bool) -> str:
     """Which shape failed, its seed, and the command that prints its bytes."""
     shape = variant.shape
-    provider = next((entry.provider for entry in rig.journal if entry.provider), None)
-    path = variant.source or variant.name.rsplit("@", 1)[0]
-    command = f"streamrig show {path} --shape {shape.index} --seed {seed}"
+    assert shape is not None and shape.index is not None
+    base = variant.name.rsplit("@", 1)[0]
+    head = (
+        f"{shape.label} of {base!r} failed (level {shape.level.value}, "
+        f"shape seed {shape.seed}, from seed {seed})."
+    )
+    if variant.source is None:
+        return head + (
+            f"\nRebuild it: streamrig.shapes(scenario, {shape.index + 1}, seed={seed}, "
+            f"level={shape.level.value!r})[{shape.index}]"
+        )
+    command = f"streamrig show {variant.source} --shape {shape.index} --seed {seed}"
     if shape.level.value != "realistic":
         command += f" --shape-level {shape.level.value}"
+    provider = next((entry.provider for entry in rig.journal if entry.provider), None)
     if provider:
         command += f" --provider {provider}"
-    return (
-        f"{shape.label} of {variant.name.rsplit('@', 1)[0]!r} failed (level {shape.level.value}, "
-        f"shape seed {shape.seed}, from seed {seed}).\nIts bytes: {command}"
-    )
+    note = " (the file as written, without the marker's overrides)" if overridden else ""
+    return f"{head}\nIts bytes{note}: {command}"
 
 
 def _journal_text(rig: Rig) -> str:

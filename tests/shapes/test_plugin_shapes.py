@@ -104,3 +104,27 @@ def test_shapes_must_be_a_count(pytester):
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*shapes=...) takes a number of shapes (>= 1), not 'many'*"])
+
+
+def test_a_failing_shape_of_a_scenario_built_in_python_says_how_to_rebuild_it(pytester):
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.streamrig({"name": "mine", "reply": [{"text": "hi"}]}, shapes=2)
+        def test_x(streamrig, anthropic_client):
+            anthropic_client.messages.create(
+                model="m", max_tokens=5, messages=[{"role": "user", "content": "x"}]
+            )
+            assert streamrig_shape_is_never_right
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "shape-1 of 'mine' failed (level realistic, shape seed *, from seed 0).",
+            "Rebuild it: streamrig.shapes(scenario, 2, seed=0, level='realistic')[1]",
+        ]
+    )

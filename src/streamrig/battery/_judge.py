@@ -68,7 +68,9 @@ def _verdict(
 ) -> tuple[bool, str]:
     if run.exit_code is None:
         return False, f"hung: killed after the {timeout_s:g} s timeout"
-    elsewhere = sorted({e.provider for e in entries if e.provider != case.provider.value})
+    elsewhere = sorted(
+        {e.provider for e in entries if e.provider and e.provider != case.provider.value}
+    )
     if elsewhere:
         return False, (
             f"called the {', '.join(map(str, elsewhere))} endpoint; this battery runs "
