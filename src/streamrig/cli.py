@@ -404,6 +404,13 @@ def show(
     show_default=True,
     help="Shapes per shaped scenario.",
 )
+@click.option(
+    "--shape-level",
+    type=click.Choice(["realistic", "sse"]),
+    default="realistic",
+    show_default=True,
+    help="The level of the shape cases.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the shapes and ids.")
 @click.option("--list", "list_only", is_flag=True, help="List the cases and exit.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
@@ -415,6 +422,7 @@ def battery(
     junit_path: Path | None,
     jobs: int,
     shape_count: int,
+    shape_level: str,
     seed: int,
     list_only: bool,
     command: tuple[str, ...],
@@ -422,7 +430,7 @@ def battery(
     """Run CMD once per case against a mock server and judge each run: `streamrig battery -- CMD ARGS...`."""
     chosen = Provider(provider)
     try:
-        selected = select_cases(build_cases(chosen, shape_count, seed), cases)
+        selected = select_cases(build_cases(chosen, shape_count, seed, shape_level), cases)
     except StreamrigError as error:
         click.echo(f"streamrig: {error}", err=True)
         sys.exit(2)

@@ -196,3 +196,18 @@ def test_a_client_calling_another_endpoint_is_told_so(tmp_path):
     assert did(report, "text/short_text").startswith(
         "called the openai-chat endpoint; this battery runs --provider openai-responses"
     )
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai-chat"])
+def test_node_sdks_pass_every_sse_shape_where_the_python_sdks_do_not(tmp_path, ts_client, provider):
+    # Shapes 0-5 at seed 0 hold a BOM (3, 4, 5, 6) and an id: before a keep-alive (0, 5):
+    # the two places where the Python SDKs leave the SSE specification (tests/shapes).
+    code, output, report, _ = battery(
+        tmp_path,
+        ts_client,
+        *("--provider", provider, "--cases", "shape/unicode*", "--shapes", "6"),
+        *("--shape-level", "sse"),
+    )
+    assert len(report["cases"]) == 6
+    assert set(verdicts(report).values()) == {"pass"}, output
+    assert code == 0

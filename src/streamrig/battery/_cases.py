@@ -18,6 +18,7 @@ from ..scenario import (
     FaultKind,
     Provider,
     Scenario,
+    ShapeLevel,
     bundled_path,
     load_scenarios,
 )
@@ -53,17 +54,20 @@ class Case:
     retry_after_s: float = 0.0  # RETRY: the least wait before each retry
 
 
-def build_cases(provider: Provider, shapes_per_scenario: int = 3, seed: int = 0) -> list[Case]:
-    """Every case for a client of `provider`'s endpoint: content, shapes, faults, retries, recovery.
-
-    Content scenarios the endpoint cannot carry are left out.
-    """
+def build_cases(
+    provider: Provider,
+    shapes_per_scenario: int = 3,
+    seed: int = 0,
+    shape_level: ShapeLevel | str = ShapeLevel.REALISTIC,
+) -> list[Case]:
+    """Every case for a client of `provider`'s endpoint: content, shapes (at `shape_level`),
+    faults, retries, recovery."""
     library = {s.name: s for s in load_scenarios([bundled_path()]).scenarios}
     cases: list[Case] = []
     for name in CONTENT_SCENARIOS:
         cases.append(_case(f"text/{name}", library[name], Expect.TEXT, provider))
     for name in SHAPED_SCENARIOS:
-        for variant in shapes(library[name], shapes_per_scenario, seed=seed):
+        for variant in shapes(library[name], shapes_per_scenario, seed=seed, level=shape_level):
             cases.append(_case(f"shape/{variant.name}", variant, Expect.TEXT, provider))
     base = library["long_text"]
     faults = {
