@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from streamrig import MockServer
+from streamrig import MockServer, Shape, ShapeLevel
 from streamrig.cli import main
+from streamrig.server import choices_of, variant_seed
 
 from .conftest import EXAMPLES, HERE
 
@@ -200,7 +201,7 @@ def test_a_client_calling_another_endpoint_is_told_so(tmp_path):
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai-chat"])
 def test_node_sdks_pass_every_sse_shape_where_the_python_sdks_do_not(tmp_path, ts_client, provider):
-    # Shapes 0-5 at seed 0 hold a BOM (3, 4, 5, 6) and an id: before a keep-alive (0, 5):
+    # Shapes 0-5 at seed 0 hold a BOM (3, 4, 5) and id: fields with keep-alives (0, 5):
     # the two places where the Python SDKs leave the SSE specification (tests/shapes).
     code, output, report, _ = battery(
         tmp_path,
@@ -209,5 +210,8 @@ def test_node_sdks_pass_every_sse_shape_where_the_python_sdks_do_not(tmp_path, t
         *("--shape-level", "sse"),
     )
     assert len(report["cases"]) == 6
+    choices = [choices_of(Shape(variant_seed(0, k), ShapeLevel.SSE)) for k in range(6)]
+    assert [k for k, c in enumerate(choices) if c.bom] == [3, 4, 5]
+    assert [k for k, c in enumerate(choices) if c.ids and c.keepalive_rate] == [0, 5]
     assert set(verdicts(report).values()) == {"pass"}, output
     assert code == 0
