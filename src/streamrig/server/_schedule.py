@@ -13,6 +13,7 @@ from ..providers import EncodeContext, WireFormat, reply_of
 from ..scenario import Attempt, EventStep, RawStep, Scenario
 from ..sse import SSEDecoder
 from ._faults import Ending, Plan, apply_faults
+from ._shapes import shape_plan, shape_scenario
 from ._timeline import Frame, Hold, timeline
 
 __all__ = [
@@ -49,8 +50,9 @@ def plan_stream(
     attempt = attempt or Attempt()
     timing = attempt.timing or scenario.timing
     faults = attempt.faults if attempt.faults is not None else scenario.faults
+    scenario = shape_scenario(scenario)  # a shape's delta granularity, before encoding
     frames = timeline(scenario, wire, ctx, timing, speed * scenario.speed)
-    return apply_faults(frames, faults, wire, ctx)
+    return shape_plan(apply_faults(frames, faults, wire, ctx), scenario.shape, wire.provider)
 
 
 def as_stream(scenario: Scenario, wire: WireFormat) -> Scenario:
