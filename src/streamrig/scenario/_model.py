@@ -46,6 +46,7 @@ class Provider(str, enum.Enum):
     ANTHROPIC = "anthropic"
     OPENAI_CHAT = "openai-chat"
     OPENAI_RESPONSES = "openai-responses"
+    GEMINI = "gemini"
 
     @property
     def label(self) -> str:
@@ -63,11 +64,14 @@ _ROUTES = {
     "/v1/messages": Provider.ANTHROPIC,
     "/chat/completions": Provider.OPENAI_CHAT,
     "/responses": Provider.OPENAI_RESPONSES,
+    ":streamGenerateContent": Provider.GEMINI,
+    ":generateContent": Provider.GEMINI,
 }
 _LABELS = {
     Provider.ANTHROPIC: "Anthropic Messages",
     Provider.OPENAI_CHAT: "OpenAI Chat Completions",
     Provider.OPENAI_RESPONSES: "OpenAI Responses",
+    Provider.GEMINI: "Google Gemini",
 }
 
 
