@@ -261,6 +261,34 @@ def async_openai_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator
     )
 
 
+@pytest.fixture
+def gemini_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`google.genai.Client` pointed at the server, with a short timeout (no retries: the SDK's default)."""
+    client = _gemini(streamrig, settings_of(pytestconfig).client_timeout)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def async_gemini_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`google.genai.Client(...).aio` pointed at the server; closed in the loop that used it."""
+    client = _gemini(streamrig, settings_of(pytestconfig).client_timeout)
+    yield client.aio
+    # The SDK keeps one aiohttp session per event loop; close those whose loop is idle.
+    for loop in list(getattr(client._api_client, "_aiohttp_sessions", {})):
+        if not loop.is_closed() and not loop.is_running():
+            loop.run_until_complete(client.aio.aclose())
+            break
+
+
+def _gemini(streamrig: Rig, timeout: float) -> Any:
+    genai = pytest.importorskip("google.genai")
+    options = genai.types.HttpOptions(
+        base_url=streamrig.gemini_base_url, timeout=int(timeout * 1000)
+    )
+    return genai.Client(api_key=API_KEY, http_options=options)
+
+
 def _async_client(make: Callable[[Any], Any], http_class: Any, timeout: float) -> Iterator[Any]:
     # A sync fixture, so it works under pytest-asyncio and anyio alike. Its connections
     # close with each response (no keep-alive), so nothing is left open if the test's

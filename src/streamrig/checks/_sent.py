@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import UsageError
+from ..jsonstream import StreamDecoder
 from ..providers import wire_format
 from ..scenario import Provider
 from ..server import Journal, JournalEntry, MockServer, Outcome, settle
-from ..sse import SSEDecoder
 
 __all__ = [
     "JournalSource",
@@ -58,7 +58,7 @@ def last_stream(source: JournalSource, *, include_errors: bool = False) -> Journ
 
 def sent_events(entry: JournalEntry) -> list[SentEvent]:
     """The events of a streamed answer, each with the time its last byte was written."""
-    decoder = SSEDecoder()
+    decoder = StreamDecoder()  # SSE, or a streamed JSON array (Gemini without alt=sse)
     events: list[SentEvent] = []
     offset = 0
     data = bytes(entry.sent)

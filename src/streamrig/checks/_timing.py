@@ -108,6 +108,8 @@ def _is_content(event: SentEvent, provider: str | None) -> bool:
         return False
     if provider == Provider.OPENAI_CHAT.value:
         return any(_has_delta(c.get("delta") or {}) for c in data.get("choices") or [])
+    if provider == Provider.GEMINI.value:
+        return any((c.get("content") or {}).get("parts") for c in data.get("candidates") or [])
     kind = str(data.get("type", ""))
     return kind == "content_block_delta" or (
         kind.startswith("response.") and kind.endswith(".delta")

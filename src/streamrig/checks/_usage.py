@@ -72,12 +72,15 @@ _WHERE = {
     Provider.ANTHROPIC: "Anthropic reports input_tokens in message_start and the cumulative output_tokens in each message_delta: take the last, do not add.",
     Provider.OPENAI_CHAT: "Chat Completions reports usage once, in the last chunk before [DONE] (choices: []), only when the request sets stream_options={'include_usage': True}.",
     Provider.OPENAI_RESPONSES: "Responses reports usage in response.completed (or response.incomplete).",
+    Provider.GEMINI: "Gemini repeats usageMetadata in every chunk, counts so far: take the last chunk's; output is candidatesTokenCount + thoughtsTokenCount.",
 }
 
 
 def _reported(entry: JournalEntry, provider: Provider, events: list[SentEvent]) -> Usage:
     if not entry.stream or provider is not Provider.ANTHROPIC:
         message = sent_message(entry)
+        if provider is Provider.GEMINI:
+            return Usage(**_gemini_counts(message.get("usageMetadata") or {}))
         found = message.get("usage") or {}
         if provider is Provider.OPENAI_CHAT:
             return Usage(
@@ -103,7 +106,9 @@ def _produced(produced: Any) -> dict[str, Any]:
         raise UsageError(
             f"check.usage: cannot read usage from a {type(produced).__name__}; pass an SDK object or keywords"
         )
-    found: Mapping[str, Any] = mapping.get("usage") or mapping
+    found: Mapping[str, Any] = mapping.get("usage") or mapping.get("usageMetadata") or mapping
+    if "promptTokenCount" in found:
+        return dict(_gemini_counts(found))
     if "prompt_tokens" in found:
         return {
             "input_tokens": found["prompt_tokens"],
@@ -114,6 +119,13 @@ def _produced(produced: Any) -> dict[str, Any]:
     if "total_tokens" in found:
         got["total_tokens"] = found["total_tokens"]
     return got
+
+
+def _gemini_counts(found: Mapping[str, Any]) -> dict[str, Any]:
+    """Gemini's counts in neutral terms: thinking is output too (billed as such)."""
+    prompt, total = found.get("promptTokenCount"), found.get("totalTokenCount")
+    output = (found.get("candidatesTokenCount") or 0) + (found.get("thoughtsTokenCount") or 0)
+    return {"input_tokens": prompt, "output_tokens": output, "total_tokens": total}
 
 
 def _type(event: SentEvent) -> Any:
@@ -146,6 +158,14 @@ def _diagnosis(
             return " = message_start's placeholder; the real count comes in message_delta"
         if value == content:
             return " = the number of content deltas; use the reported usage, do not count events"
+    if provider is Provider.GEMINI and name == "output_tokens" and events:
+        last = events[-1].data if isinstance(events[-1].data, Mapping) else {}
+        counts = last.get("usageMetadata") or {}
+        if counts.get("thoughtsTokenCount") and value == counts.get("candidatesTokenCount"):
+            return " = candidatesTokenCount alone; Gemini counts thinking apart, in thoughtsTokenCount: add it"
+        chunks = [e.data.get("usageMetadata") or {} for e in events if isinstance(e.data, Mapping)]
+        if len(chunks) > 1 and value == sum(c.get("candidatesTokenCount") or 0 for c in chunks):
+            return " = the sum over chunks; each chunk's counts are totals so far, take the last"
     if provider is Provider.OPENAI_CHAT and expected.input_tokens is None:
         return " (the server sent no usage chunk: the request did not ask for include_usage)"
     return ""

@@ -8,6 +8,8 @@ the stream is one JSON array written element by element. See docs/wire.md "Gemin
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -300,7 +302,7 @@ def _chunks(reply: Reply, ctx: EncodeContext) -> Iterable[_Chunk]:
         if isinstance(part, ThinkingPart):
             for piece in chunk_text(part.thinking, reply.chunking):
                 yield _Chunk([{"text": piece, "thought": True}], 0, len(piece))
-            pending.append(part.signature or random_base62(ctx.rng, 96))
+            pending.append(_signature(part.signature) or random_base62(ctx.rng, 96))
         elif isinstance(part, TextPart):
             for piece in chunk_text(part.text, reply.chunking):
                 yield _Chunk([{"text": piece}], len(piece))
@@ -314,6 +316,18 @@ def _chunks(reply: Reply, ctx: EncodeContext) -> Iterable[_Chunk]:
     tail = calls + [{"text": "", "thoughtSignature": signature} for signature in pending]
     if tail or not reply.parts:
         yield _Chunk(tail or [{"text": ""}], 0)
+
+
+def _signature(given: str | None) -> str | None:
+    """Gemini's signatures are base64 (the SDK decodes them to bytes): keep one that is,
+    encode one that is not (e.g. an Anthropic-style signature in a shared scenario)."""
+    if given is None:
+        return None
+    try:
+        base64.b64decode(given, validate=True)
+    except (binascii.Error, ValueError):
+        return base64.b64encode(given.encode()).decode()
+    return given
 
 
 class _Counts:
