@@ -24,9 +24,8 @@ USER = "Hello there"
 
 
 def client(base_url: str, **options: Any) -> genai.Client:
-    return genai.Client(
-        api_key=KEY, http_options=types.HttpOptions(base_url=base_url, timeout=10_000, **options)
-    )
+    options.setdefault("timeout", 10_000)
+    return genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=base_url, **options))
 
 
 def stream(gemini: genai.Client, contents: Any = USER) -> list[types.GenerateContentResponse]:
