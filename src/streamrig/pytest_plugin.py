@@ -271,20 +271,18 @@ def gemini_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
 
 @pytest.fixture
 def async_gemini_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
-    """`google.genai.Client(...).aio` pointed at the server; closed in the loop that used it."""
-    client = _gemini(streamrig, settings_of(pytestconfig).client_timeout)
-    yield client.aio
-    # The SDK keeps one aiohttp session per event loop; close those whose loop is idle.
-    for loop in list(getattr(client._api_client, "_aiohttp_sessions", {})):
-        if not loop.is_closed() and not loop.is_running():
-            loop.run_until_complete(client.aio.aclose())
-            break
+    """`google.genai.Client(...).aio` pointed at the server, with a short timeout."""
+    # A sync fixture, so it works under pytest-asyncio and anyio alike. The SDK keeps an
+    # aiohttp session per event loop, which the test's loop may or may not outlive:
+    # asking for `connection: close` leaves no pooled connection behind either way.
+    timeout = settings_of(pytestconfig).client_timeout
+    yield _gemini(streamrig, timeout, {"connection": "close"}).aio
 
 
-def _gemini(streamrig: Rig, timeout: float) -> Any:
+def _gemini(streamrig: Rig, timeout: float, headers: dict[str, str] | None = None) -> Any:
     genai = pytest.importorskip("google.genai")
     options = genai.types.HttpOptions(
-        base_url=streamrig.gemini_base_url, timeout=int(timeout * 1000)
+        base_url=streamrig.gemini_base_url, timeout=int(timeout * 1000), headers=headers
     )
     return genai.Client(api_key=API_KEY, http_options=options)
 
