@@ -23,9 +23,11 @@ MODEL = "gemini-test"
 USER = "Hello there"
 
 
-def client(base_url: str, **options: Any) -> genai.Client:
+def client(base_url: str, api_key: str = KEY, **options: Any) -> genai.Client:
     options.setdefault("timeout", 10_000)
-    return genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=base_url, **options))
+    return genai.Client(
+        api_key=api_key, http_options=types.HttpOptions(base_url=base_url, **options)
+    )
 
 
 def stream(gemini: genai.Client, contents: Any = USER) -> list[types.GenerateContentResponse]:

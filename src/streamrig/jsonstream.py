@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["JSONArrayDecoder", "StreamDecoder", "decode_stream"]
+__all__ = ["JSONArrayDecoder", "StreamDecoder", "decode_stream", "split_array"]
 
 _SPACE = b" \t\r\n"
 
@@ -102,3 +102,19 @@ def decode_stream(body: bytes) -> list[ServerSentEvent]:
     """Every event (or array element) of a whole streamed body."""
     decoder = StreamDecoder()
     return [*decoder.decode(body), *decoder.flush()]
+
+
+def split_array(body: bytes) -> list[bytes]:
+    """Cut a streamed JSON array into per-element slices whose concatenation is `body`:
+    each slice ends with an element's last byte; the closing `]` (and anything after
+    the last element) is the last slice. Used to replay a recorded array write by write."""
+    decoder = JSONArrayDecoder()
+    slices: list[bytes] = []
+    start = 0
+    for end in range(len(body)):
+        if decoder.decode(body[end : end + 1]):
+            slices.append(body[start : end + 1])
+            start = end + 1
+    if start < len(body):
+        slices.append(body[start:])
+    return slices
