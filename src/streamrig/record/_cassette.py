@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from ..scenario import Provider
 from ..jsonstream import split_array
+from ..scenario import Provider
 from ..sse import split_events
 from ._redact import Redactor
 
