@@ -197,3 +197,17 @@ def test_json_array_stream_faults_cut_before_the_closing_bracket(fresh):
         fresh.url + "/s/truncated_stream" + g.path(True, sse=False), json=g.body(), timeout=10
     ).content
     assert not truncated.endswith(b"]")
+
+
+@BOTH
+@pytest.mark.parametrize(("status", "tries"), [(408, 5), (500, 5), (504, 5), (400, 1), (409, 1)])
+def test_retry_options_default_to_five_attempts_on_googles_retriable_codes(
+    fresh, run, status, tries
+):
+    fresh.add(
+        {"name": "failing", "reply": [{"text": "never"}], "attempts": {"fail": 9, "status": status}}
+    )
+    retry = types.HttpRetryOptions(initial_delay=0.001, max_delay=0.002, jitter=0)
+    _, error = run(fresh.url + "/s/failing", retry_options=retry)
+    assert isinstance(error, errors.APIError) and error.code == status
+    assert len(fresh.journal.entries()) == tries
