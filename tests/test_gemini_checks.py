@@ -92,9 +92,9 @@ def test_usage(pytester):
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(
         [
-            "*output_tokens: expected *, got * = the sum over chunks; each chunk's counts are totals so far, take the last",
+            "*output_tokens: expected *, got * = chunk 0*: each report counts the whole message so far; take the last, do not add",
             "*Gemini repeats usageMetadata in every chunk*",
-            "*= candidatesTokenCount alone; Gemini counts thinking apart, in thoughtsTokenCount: add it",
+            "*= the output without its thinking (Gemini: candidatesTokenCount alone)*add thoughtsTokenCount",
         ]
     )
 
