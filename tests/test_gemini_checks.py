@@ -138,6 +138,14 @@ def test_cancelled_and_timing(pytester):
                     break
             streamrig.check.cancelled(probe=seen)
 
+        @pytest.mark.streamrig("tool_after_text")
+        def test_timing_pairs_whole_chunks(streamrig, gemini_client):
+            # google-genai drops finishMessage from the last chunk; it still pairs.
+            seen = probe(gemini_client.models.generate_content_stream(model="m", contents="x"))
+            for _ in seen:
+                pass
+            assert streamrig.check.timing(seen, ttft_ms=5000).chunks == len(seen.times)
+
         @pytest.mark.streamrig("short_text", timing={"ttft_ms": 50, "gap_ms": 10})
         def test_timing(streamrig, gemini_client):
             seen = probe(gemini_client.models.generate_content_stream(model="m", contents="x"))
@@ -147,7 +155,7 @@ def test_cancelled_and_timing(pytester):
             assert measured.chunks == len(seen.times)
         """,
     )
-    result.assert_outcomes(passed=3, failed=1)
+    result.assert_outcomes(passed=4, failed=1)
     result.stdout.fnmatch_lines(
         ["*the server kept writing*the client never closed the connection*"]
     )

@@ -191,3 +191,24 @@ def test_gemini_base_url_is_what_the_sdk_takes():
         chunks = g.stream(g.client(server.gemini_base_url))
         assert g.joined(chunks)["text"].startswith("Hello")
         assert server.journal.entries()[0].path.startswith("/v1")
+
+
+def test_line_endings_override_replaces_crlf_without_doubling(fresh, post):
+    fresh.add({"name": "lf_gemini", "reply": [{"text": "a b"}], "line_endings": "cr"})
+    body = post(g.path(True), scenario="lf_gemini").content
+    assert b"\n" not in body and body.endswith(b"}\r\r")
+
+
+def test_show_prints_a_gemini_timeline(tmp_path):
+    from click.testing import CliRunner
+
+    from streamrig.cli import main
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "reply: [{text: hello there}]\nfaults: [{after_events: 1, error: overloaded_error}]\n"
+    )
+    result = CliRunner().invoke(main, ["show", str(path), "--provider", "gemini"])
+    assert result.exit_code == 0, result.output
+    assert 'data: {"candidates": [{"content": {"parts": [{"text": "hello"}]' in result.output
+    assert 'data: {"error": {"code": 503' in result.output
