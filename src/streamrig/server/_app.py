@@ -90,7 +90,8 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         return _error(wire, entry, rng, 400, f"The request body is not valid JSON: {exc}")
     call = _call(request)
     # The model is part of "the same request"; Gemini names it in the path, not the body.
-    request_print = fingerprint(wire.route + "#" + call.params.get("model", ""), body)
+    model = call.params.get("model")
+    request_print = fingerprint(wire.route + (f"#{model}" if model else ""), body)
     recorder = state.passthrough
     if recorder is not None and recorder.always:
         return await _record(request, wire, entry, recorder)
