@@ -212,3 +212,14 @@ def test_show_prints_a_gemini_timeline(tmp_path):
     assert result.exit_code == 0, result.output
     assert 'data: {"candidates": [{"content": {"parts": [{"text": "hello"}]' in result.output
     assert 'data: {"error": {"code": 503' in result.output
+
+
+def test_vertex_express_mode_of_the_sdk_is_served(fresh):
+    vertex = g.genai.Client(
+        vertexai=True, api_key="k", http_options=g.types.HttpOptions(base_url=fresh.url)
+    )
+    chunks = g.stream(vertex)
+    assert g.joined(chunks)["text"].startswith("Hello")
+    assert fresh.journal.entries()[-1].path == (
+        f"/v1beta1/publishers/google/models/{g.MODEL}:streamGenerateContent"
+    )

@@ -148,6 +148,8 @@ class Gemini:
     routes: tuple[str, ...] = (
         f"/{_VERSION}/{{collection:models|tunedModels}}/{{model}}:{_METHOD}",
         f"/{_VERSION}/projects/{{project}}/locations/{{location}}/publishers/{{publisher}}/models/{{model}}:{_METHOD}",
+        # Vertex AI express mode (an API key, no project): google-genai calls v1beta1.
+        f"/{_VERSION}/publishers/{{publisher}}/models/{{model}}:{_METHOD}",
     )
 
     def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
