@@ -190,7 +190,13 @@ def test_gemini_base_url_is_what_the_sdk_takes():
     with MockServer(speed=0) as server:
         chunks = g.stream(g.client(server.gemini_base_url))
         assert g.joined(chunks)["text"].startswith("Hello")
-        assert server.journal.entries()[0].path.startswith("/v1")
+        entry = server.journal.settled()[0]
+    # google-genai 3.4: /v1 (not v1beta), the key in x-goog-api-key (never kept), alt=sse
+    assert entry.path == f"/v1/models/{g.MODEL}:streamGenerateContent"
+    assert entry.headers["x-goog-api-key"] == "[redacted]"
+    assert entry.headers["user-agent"].startswith("google-genai-sdk/")
+    assert entry.response_headers["content-type"] == "text/event-stream"
+    assert entry.body == {"contents": [{"parts": [{"text": g.USER}], "role": "user"}]}
 
 
 def test_line_endings_override_replaces_crlf_without_doubling(fresh, post):
