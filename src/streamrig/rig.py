@@ -58,6 +58,10 @@ class Rig:
         return self.server.openai_base_url
 
     @property
+    def gemini_base_url(self) -> str:
+        return self.server.gemini_base_url
+
+    @property
     def journal(self) -> list[JournalEntry]:
         """Every request since the last reset, oldest first (each finished, see `Journal.settled`)."""
         return self.server.journal.settled()

@@ -81,6 +81,7 @@ class ServerState:
             input_chars=request.input_chars,
             chaos=chaos or random.Random(),
             settings=request.settings,
+            framing=request.framing,
         )
 
 
