@@ -30,7 +30,7 @@ def listed(server) -> dict[str, list[str]]:
 
 def test_listing_names_only_the_endpoints_that_can_serve_each_scenario(server):
     providers = listed(server)
-    assert providers["thinking"] == ["anthropic", "openai-responses"]
+    assert providers["thinking"] == ["anthropic", "openai-responses", "gemini"]
     assert providers["citations"] == ["anthropic"]
     assert providers["short_text"] == ALL
     assert providers["anthropic_keepalive"] == ["anthropic"]

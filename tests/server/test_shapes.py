@@ -69,7 +69,10 @@ def test_shapes_accumulate_to_the_plain_result_in_other_bytes(name, provider, le
     bodies = {b"".join(chunks) for chunks in variants}
     cuts = {tuple(len(c) for c in chunks) for chunks in variants}
     assert b"".join(plain) not in bodies or len(cuts) > 1
-    assert len(cuts) == len(variants), "every variant cuts its writes its own way"
+    if len(plain) > 2:
+        assert len(cuts) == len(variants), "every variant cuts its writes its own way"
+    else:  # one or two events (Gemini sends a call whole): fewer places to cut
+        assert len(cuts) > len(variants) // 2, "variants cut their writes in different ways"
 
 
 def test_a_variant_repeats_from_its_seed_alone():

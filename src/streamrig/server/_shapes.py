@@ -52,6 +52,8 @@ _KEEPALIVE = {
     Provider.ANTHROPIC: (b'event: ping\ndata: {"type": "ping"}\n\n', b": keep-alive\n\n"),
     Provider.OPENAI_CHAT: (b": keep-alive\n\n", b": ping\n\n"),
     Provider.OPENAI_RESPONSES: (b": keep-alive\n\n", b": ping\n\n"),
+    # Gemini sends none, and google-genai reads any line but `data: ` as raw JSON.
+    Provider.GEMINI: (),
 }
 _LINE = re.compile(rb"\r\n|\r|\n")
 
@@ -194,7 +196,8 @@ def _rewritten(
         out.append(dataclasses.replace(step, data=data))
         # Only between whole events, and never before the first (Anthropic's SDK refuses
         # a ping before message_start) nor after the last.
-        if whole and index != last and rng.random() < choices.keepalive_rate:
+        keepalive = _KEEPALIVE[provider] and rng.random() < choices.keepalive_rate
+        if whole and index != last and keepalive:
             out.append(Frame(step.at_s, _keepalive(provider, choices, rng), step.event))
     return out
 
