@@ -76,9 +76,13 @@ def test_a_misspelt_key_is_named_with_a_suggestion(tmp_path):
     ]
 
 
-def test_a_bad_value_inside_a_fault_is_named(tmp_path):
-    found = problems_of(tmp_path, "reply: [{text: hi}]\nfaults:\n  - {after_events: 1, drop: boom}\n")
-    assert found == ["s.yaml:3: faults[0].drop: 'boom' is not one of: reset, truncate, stall"]
+def test_a_bad_value_inside_a_fault_is_named_beside_its_other_problems(tmp_path):
+    found = problems_of(tmp_path, "reply: [{text: hi}]\nfaults:\n  - {drop: boom}\n")
+    assert sorted(found) == [
+        "s.yaml:3: faults[0].drop: 'boom' is not one of: reset, truncate, stall",
+        "s.yaml:3: faults[0]: say where it strikes: one of after_events, at_byte, after_ms, "
+        "probability",
+    ]
 
 
 def test_the_schema_for_editors_rejects_the_same_statuses():
