@@ -17,7 +17,14 @@ from aiohttp import web
 from ._errors import StreamrigError
 from ._version import __version__
 from .record import Profile, Redactor, import_vcr, recording_app
-from .scenario import Provider, Scenario, bundled_path, load_scenarios, with_overrides
+from .scenario import (
+    SCENARIO_SUFFIXES,
+    Provider,
+    Scenario,
+    bundled_path,
+    load_scenarios,
+    with_overrides,
+)
 from .server import DEFAULT_MATCH_ON, ScenarioRegistry, ServerState, create_runner, timeline_text
 
 __all__ = ["main"]
@@ -83,6 +90,15 @@ def serve(
     if report.errors and strict:
         click.echo(f"streamrig: {len(report.errors)} problem(s); not starting (--strict)", err=True)
         sys.exit(1)
+    if not report.scenarios:
+        where = ", ".join(map(str, paths))
+        why = (
+            f"{len(report.errors)} problem(s) above"
+            if report.errors
+            else f"no {', '.join(SCENARIO_SUFFIXES)} file found"
+        )
+        click.echo(f"streamrig: no scenario loaded from {where} ({why}); not starting", err=True)
+        sys.exit(1)
     names = [s.name for s in report.scenarios]
     if default is not None and default not in names:
         click.echo(
@@ -104,7 +120,7 @@ def serve(
 
 
 async def _serve(state: ServerState, host: str, port: int) -> None:
-    runner = create_runner(state, shutdown_timeout=0.3)
+    runner = create_runner(state, shutdown_timeout=0.05)
     await _run_until_stopped(
         runner, host, port, lambda url: _banner(state, host, int(url.rsplit(":", 1)[1]))
     )
@@ -113,18 +129,23 @@ async def _serve(state: ServerState, host: str, port: int) -> None:
 async def _run_until_stopped(
     runner: web.AppRunner, host: str, port: int, banner: Callable[[str], str]
 ) -> None:
-    """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound."""
+    """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound.
+
+    The handlers are in place before the banner says "Ctrl+C stops", and they replace
+    whatever was inherited (a background job starts with SIGINT ignored)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         click.echo(banner(f"http://{host}:{int(runner.addresses[0][1])}"))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         click.echo("streamrig: stopping", err=True)
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
         await runner.cleanup()
 
 
