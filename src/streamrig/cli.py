@@ -81,7 +81,10 @@ def serve(
     faults: tuple[str, ...],
     match_on: str,
 ) -> None:
-    """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library."""
+    """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library.
+
+    Refuses to start when nothing under the PATHs loads. Ctrl+C or SIGTERM stops it.
+    """
     report = load_scenarios(paths or [bundled_path()])
     if faults:
         report.scenarios = _with_faults(report.scenarios, faults)

@@ -80,16 +80,11 @@ class ScenarioRegistry:
         with self._lock:
             self._playing = scenario
 
-    @property
-    def playing(self) -> Scenario | None:
-        """The scenario being played, if any."""
-        return self._playing
-
     def all(self) -> list[Scenario]:
         """Every named scenario in matching order: run-time ones, then loaded ones."""
         with self._lock:
-            shadowed = [s for name, s in self._base.items() if name not in self._added]
-            return [*self._added.values(), *shadowed]
+            loaded = [s for name, s in self._base.items() if name not in self._added]
+            return [*self._added.values(), *loaded]
 
     def use_recordings(self, scenarios: list[Scenario] | None) -> None:
         """Match requests against these recorded interactions only (None: stop)."""
@@ -102,7 +97,7 @@ class ScenarioRegistry:
 
     def get(self, name: str) -> Scenario:
         with self._lock:
-            scenario = self._added.get(name) or self._base.get(name)
+            scenario = self._added.get(name, self._base.get(name))
             if scenario is None:
                 raise UnknownScenario(name, sorted({*self._added, *self._base}))
             return scenario
@@ -116,13 +111,10 @@ class ScenarioRegistry:
 
     def default(self) -> Scenario:
         with self._lock:
-            if self.default_name is not None:
-                return self._added.get(self.default_name) or self._base.get(
-                    self.default_name, FALLBACK
-                )
-            if len(self._base) == 1:
+            name = self.default_name or "default"
+            if self.default_name is None and len(self._base) == 1:
                 return next(iter(self._base.values()))
-            return self._added.get("default") or self._base.get("default", FALLBACK)
+            return self._added.get(name, self._base.get(name, FALLBACK))
 
     def select(
         self,

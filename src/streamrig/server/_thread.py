@@ -67,7 +67,8 @@ class MockServer(ServesOnThread):
         return self.state.journal
 
     def add(self, scenario: ScenarioSource) -> list[Scenario]:
-        """Add scenarios at run time (kept until `reset()`); returns them."""
+        """Add scenarios at run time (kept until `reset()`); returns them. They come before
+        the loaded scenarios, by name and in `match` rules."""
         added = collect_scenarios(scenario)
         for item in added:
             self.state.registry.add(item)
