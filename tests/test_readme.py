@@ -179,25 +179,25 @@ def files_named_in_yaml_blocks() -> dict[str, str]:
 def test_readme_console_blocks_run_as_shown(block, tmp_path):
     for name, text in files_named_in_yaml_blocks().items():
         (tmp_path / name).write_text(text)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    process, url, _ = start()
-    try:
+    with contextlib.ExitStack() as stack:
+        url = URL
+        if URL in block.text:  # the block talks to a server: start `streamrig serve`
+            process, url, _ = start()
+            stack.callback(process.communicate, timeout=10)
+            stack.callback(process.terminate)
         for command, expected in console_commands(block):
-            # curl fails on an HTTP error status, so a refused admin call fails the test
-            command = re.sub(r"^curl ", "curl -sS --fail-with-body ", command.replace(URL, url))
-            ran = subprocess.run(
-                ["bash", "-c", command],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=30,
-            )
+            ran = run_command(command.replace(URL, url), tmp_path)
             if expected:
                 shown = (ran.stdout + ran.stderr).replace(url, URL).splitlines()
                 assert shown == expected, f"{block_id(block)}: {command}"
             else:
                 assert ran.returncode == 0, f"{block_id(block)}: {command}\n{ran.stderr}"
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
+
+
+def run_command(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # curl fails on an HTTP error status, so a refused admin call fails the test
+    command = re.sub(r"^curl ", "curl -sS --fail-with-body ", command)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=30
+    )
