@@ -19,17 +19,25 @@ REPEATS = 3
 
 
 def start(ignore_sigint: bool = False) -> tuple[subprocess.Popen[str], str, str]:
-    """`serve --port 0` as a child, once it printed "Ctrl+C stops": it, its URL, its banner."""
+    """`serve --port 0` as a child, once it printed "Ctrl+C stops": it, its URL, its banner.
+
+    `ignore_sigint`: started as a shell's background job or some CI runners start it,
+    with SIGINT ignored (an ignored signal stays ignored across exec)."""
+    serve = [sys.executable, "-m", "streamrig", "serve", "--port", "0"]
+    if ignore_sigint:
+        serve = [
+            sys.executable,
+            "-c",
+            "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "os.execv(sys.executable, sys.argv[1:])",
+            *serve,
+        ]
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamrig", "serve", "--port", "0"],
+        serve,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        # As a shell's background job or some CI runners start it: SIGINT ignored.
-        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-        if ignore_sigint
-        else None,
     )
     banner = ""
     while "Ctrl+C stops" not in banner:
