@@ -135,7 +135,8 @@ async def _run_until_stopped(
     """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound.
 
     The handlers are in place before the banner says "Ctrl+C stops", and they replace
-    whatever was inherited (a background job starts with SIGINT ignored)."""
+    whatever was inherited (a background job starts with SIGINT ignored); closing the
+    loop puts the default handling back."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -147,9 +148,7 @@ async def _run_until_stopped(
         await stop.wait()
         click.echo("streamrig: stopping", err=True)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-        await runner.cleanup()
+        await runner.cleanup()  # a second Ctrl+C meanwhile changes nothing
 
 
 def _with_faults(scenarios: list[Scenario], given: tuple[str, ...]) -> list[Scenario]:
