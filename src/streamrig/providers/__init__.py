@@ -7,11 +7,16 @@ from ._base import (
     EncodeContext,
     ProviderRequest,
     RequestError,
+    RequestSettings,
     WireEvent,
     WireFormat,
+    chunk_json,
     chunk_text,
     estimate_tokens,
+    generated_text,
 )
+from ._replies import reply_of
+from ._support import carries, require_support, unsupported
 from .anthropic import AnthropicMessages
 from .openai_chat import OpenAIChat
 from .openai_responses import OpenAIResponses
@@ -21,10 +26,17 @@ __all__ = [
     "EncodeContext",
     "ProviderRequest",
     "RequestError",
+    "RequestSettings",
     "WireEvent",
     "WireFormat",
+    "carries",
+    "chunk_json",
     "chunk_text",
     "estimate_tokens",
+    "generated_text",
+    "reply_of",
+    "require_support",
+    "unsupported",
     "wire_format",
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import string
@@ -9,25 +10,45 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..scenario import Chunking, Provider, Reply, Usage
+from ..scenario import (
+    Chunking,
+    Provider,
+    RefusalPart,
+    Reply,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    Usage,
+)
 from ..sse import encode_event
+from ._settings import RequestSettings
 
 __all__ = [
     "EncodeContext",
     "ProviderRequest",
     "RequestError",
+    "RequestSettings",
     "WireEvent",
     "WireFormat",
+    "chunk_json",
     "chunk_text",
     "estimate_tokens",
+    "generated_text",
     "random_base62",
     "random_hex",
+    "tool_arguments",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class WireEvent:
-    """One event as a provider writes it; `content` marks events that carry generated tokens."""
+    """One event as a provider writes it.
+
+    `content` marks events that carry generated tokens (non-empty text, refusal,
+    thinking or tool-argument pieces). Timing counts only these: the first is due at
+    the TTFT, each later one a gap after the previous; a Chat role chunk, an opener or
+    an empty first fragment goes with the next content event, not a gap before it.
+    """
 
     data: Any
     event: str | None = None
@@ -46,6 +67,7 @@ class ProviderRequest:
     include_usage: bool
     last_user_text: str
     input_chars: int
+    settings: RequestSettings = field(default_factory=RequestSettings)
 
 
 class RequestError(Exception):
@@ -68,9 +90,13 @@ class EncodeContext:
     input_chars: int = 0
     # Jitter and random faults draw from here, so they never shift the ids.
     chaos: random.Random = field(default_factory=random.Random)
+    settings: RequestSettings = field(default_factory=RequestSettings)
 
-    def usage(self, reply: Reply, output_text: str) -> Usage:
-        """The reply's usage with estimates filled in where the scenario gave none."""
+    def usage(self, reply: Reply) -> Usage:
+        """The reply's usage with estimates filled in where the scenario gave none.
+
+        Every provider counts the same way: every generated token (`generated_text`).
+        """
         given = reply.usage
         return Usage(
             input_tokens=given.input_tokens
@@ -78,7 +104,7 @@ class EncodeContext:
             else max(1, self.input_chars // 4),
             output_tokens=given.output_tokens
             if given.output_tokens is not None
-            else estimate_tokens(output_text),
+            else estimate_tokens(generated_text(reply)),
             cache_creation_input_tokens=given.cache_creation_input_tokens,
             cache_read_input_tokens=given.cache_read_input_tokens,
             reasoning_tokens=given.reasoning_tokens,
@@ -115,14 +141,20 @@ class WireFormat(Protocol):
 
 
 _WORD = re.compile(r"\s*\S+|\s+")
+# Token-sized pieces of JSON, the way the APIs stream tool arguments: a word (with its
+# leading space, at most 10 characters) or a run of punctuation and the spaces inside
+# it (at most 6), so `{"city":"New York City"}` is `{"`, `city`, `":"`, `New`, ` York`,
+# ` City`, `"}` (as the recorded Chat stream has it) and `": "` stays one piece.
+_JSON_TOKEN = re.compile(r"\s?\w{1,10}|\s?(?:[^\w\s]|\s(?=[^\w\s])){1,6}|\s+")
 _BASE62 = string.digits + string.ascii_letters
 
 
-def chunk_text(text: str, chunking: Chunking | int) -> list[str]:
-    """Cut text into deltas: word-sized (leading space kept, as tokenizers do), per char, whole, or N chars."""
+def chunk_text(text: str, chunking: Chunking | int | None) -> list[str]:
+    """Cut text into deltas: word-sized (leading space kept, as tokenizers do; the default),
+    per char, whole, or N chars."""
     if text == "":
         return []
-    if chunking == Chunking.WORDS:
+    if chunking is None or chunking == Chunking.WORDS:
         return _WORD.findall(text)
     if chunking == Chunking.CHARS:
         return list(text)
@@ -130,6 +162,38 @@ def chunk_text(text: str, chunking: Chunking | int) -> list[str]:
         return [text]
     size = int(chunking)
     return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def chunk_json(text: str, chunking: Chunking | int | None) -> list[str]:
+    """Cut tool-call JSON into deltas: token-sized by default (as the real APIs do), else
+    as the scenario's explicit `chunking` says."""
+    if chunking is None:
+        return _JSON_TOKEN.findall(text)
+    return chunk_text(text, chunking)
+
+
+def tool_arguments(part: ToolCallPart, *, spaced: bool = False) -> str:
+    """A tool call's input as the JSON a provider streams (compact unless `spaced`)."""
+    separators = (", ", ": ") if spaced else (",", ":")
+    return json.dumps(dict(part.input), ensure_ascii=False, separators=separators)
+
+
+def generated_text(reply: Reply) -> str:
+    """Everything a reply generates, as one text: text, refusals, thinking, tool-call JSON.
+
+    Default output usage is estimated from this on every provider.
+    """
+    pieces = []
+    for part in reply.parts:
+        if isinstance(part, TextPart):
+            pieces.append(part.text)
+        elif isinstance(part, RefusalPart):
+            pieces.append(part.refusal)
+        elif isinstance(part, ThinkingPart):
+            pieces.append(part.thinking)
+        elif isinstance(part, ToolCallPart):
+            pieces.append(part.name + tool_arguments(part))
+    return "".join(pieces)
 
 
 def estimate_tokens(text: str) -> int:

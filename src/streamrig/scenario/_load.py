@@ -273,13 +273,13 @@ def _attempt(item: Mapping[str, Any]) -> Attempt:
 
 def _reply(data: Mapping[str, Any]) -> Reply:
     stop = data.get("stop")
-    chunking = data.get("chunking", "words")
+    chunking = data.get("chunking")
     return Reply(
         parts=tuple(_part(item) for item in data["reply"]),
         stop=(STOP_ALIASES.get(stop) or StopReason(stop)) if stop else None,
         stop_sequence=data.get("stop_sequence"),
         usage=Usage(**data.get("usage", {})),
-        chunking=chunking if isinstance(chunking, int) else Chunking(chunking),
+        chunking=chunking if chunking is None or isinstance(chunking, int) else Chunking(chunking),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import time
@@ -11,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
-from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat
+from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat, carries
 from ..record import Interaction
 from ..scenario import Attempt, Provider, Recording, Scenario
 from ._admin import add_admin_routes
@@ -20,7 +21,7 @@ from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
 from ._replay import recorded_headers, recorded_response, wait_for_headers
-from ._schedule import check_provider, final_message, plan_stream
+from ._schedule import as_stream, check_provider, final_message, plan_stream, stream_duration
 from ._select import UnknownScenario
 from ._state import STATE_KEY, ServerState, fingerprint
 
@@ -96,7 +97,7 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         scenario = state.registry.select(
             path_name=request.match_info.get("scenario"),
             header_name=request.headers.get(SCENARIO_HEADER),
-            provider_scenarios=[s for s in state.registry.all() if wire.provider in s.providers],
+            provider_scenarios=[s for s in state.registry.all() if carries(s, wire.provider)],
             model=parsed.model,
             last_user_text=parsed.last_user_text,
             request=RequestKey(request.method, wire.route, body),
@@ -114,10 +115,19 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         recording = scenario.recording
         if recording is not None:
             await wait_for_headers(recording, state.speed * scenario.speed)
-            if recording.status != 200 or (not recording.streamed and parsed.stream):
+        if recording is not None and (recording.status != 200 or not recording.streamed):
+            # A whole recorded answer (an error, or a JSON body) replays as it came; a
+            # JSON body asked for as a stream streams the same message, after its time.
+            await _take(entry, stream_duration(scenario, wire, ctx, attempt, state.speed))
+            if recording.status != 200 or not parsed.stream:
                 return _recorded_whole(entry, scenario.name, recording)
+            scenario, recording = _as_stream(scenario, wire), None
+            ctx = state.context(scenario, wire, parsed, rng, stream=True, chaos=chaos)
         if not parsed.stream:
-            return _json(wire, entry, rng, _whole(scenario, wire, ctx), scenario.name)
+            # As long as the stream it stands for would take (TTFT + generation).
+            whole = _whole(scenario, wire, ctx)
+            await _take(entry, stream_duration(scenario, wire, ctx, attempt, state.speed))
+            return _json(wire, entry, rng, whole, scenario.name)
         plan = plan_stream(scenario, wire, ctx, attempt, speed=state.speed)
     except RequestError as exc:
         return _error(wire, entry, rng, exc.status, exc.message, exc.error_type)
@@ -141,6 +151,18 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
     entry.status, entry.response_headers = 200, dict(response.headers)
     await play(request, response, plan, entry)
     return response
+
+
+async def _take(entry: JournalEntry, seconds: float) -> None:
+    """Wait before a whole answer; a client leaving meanwhile is a journal entry."""
+    started = time.monotonic()
+    try:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        entry.outcome = Outcome.CLIENT_CLOSED
+        entry.closed_at_frame, entry.closed_at_s = 0, time.monotonic() - started
+        raise
 
 
 def _recorded_whole(entry: JournalEntry, scenario: str, recording: Recording) -> web.Response:
@@ -182,6 +204,17 @@ async def _record(
 
 class _NotAccumulable(Exception):
     pass
+
+
+def _as_stream(scenario: Scenario, wire: WireFormat) -> Scenario:
+    try:
+        return as_stream(scenario, wire)
+    except ValueError as exc:
+        raise _NotAccumulable(
+            f"recorded interaction {scenario.name!r} answered with a JSON body that is no whole "
+            f"{wire.provider.label} message, so it cannot be streamed ({exc}); "
+            "request it with stream: false"
+        ) from exc
 
 
 def _whole(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> dict[str, Any]:

@@ -94,6 +94,7 @@ class ServerState:
             include_usage=request.include_usage or not stream,
             input_chars=request.input_chars,
             chaos=chaos or random.Random(),
+            settings=request.settings,
         )
 
 

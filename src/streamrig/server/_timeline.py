@@ -91,9 +91,9 @@ def _step_pieces(
 def _timed(
     pieces: Iterable[tuple[bytes, bool, float]], first: int, gaps: _Gaps, speed: float
 ) -> Iterator[Frame]:
-    # Everything up to the first content event (index `first`) goes out at the time
-    # to first token; each later content event one gap after the previous; other
-    # events with it.
+    # Everything up to the first content event (index `first`: the first that carries
+    # generated tokens, see WireEvent) goes out at the time to first token; each later
+    # content event one gap after the previous; other events with it.
     at = gaps.ttft_s
     for index, (data, content, wait) in enumerate(pieces):
         at += wait
