@@ -182,6 +182,7 @@ def _banner(state: ServerState, host: str, port: int) -> str:
 
   Anthropic SDK   base_url="{url}"
   OpenAI SDK      base_url="{url}/v1"
+  google-genai    http_options={{"base_url": "{url}"}}
   Any API key works. Pick a scenario with the header `x-streamrig-scenario: NAME`
   or the path prefix {url}/s/NAME/ (list: {url}/_streamrig/scenarios).
 
@@ -257,6 +258,7 @@ def record(
         return (
             f"streamrig {__version__}: recording on {url} -> {upstream}; cassettes in {out}/\n"
             f'  Anthropic SDK   base_url="{url}"\n  OpenAI SDK      base_url="{url}/v1"\n'
+            f'  google-genai    http_options={{"base_url": "{url}"}}\n'
             "  Keys are passed through and never written. Ctrl+C stops (an answer cut by it is not saved)."
         )
 

@@ -326,6 +326,32 @@ def async_openai_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator
     )
 
 
+@pytest.fixture
+def gemini_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`google.genai.Client` pointed at the server, with a short timeout (no retries: the SDK's default)."""
+    client = _gemini(streamrig, settings_of(pytestconfig).client_timeout)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def async_gemini_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`google.genai.Client(...).aio` pointed at the server, with a short timeout."""
+    # A sync fixture, so it works under pytest-asyncio and anyio alike. The SDK keeps an
+    # aiohttp session per event loop, which the test's loop may or may not outlive:
+    # asking for `connection: close` leaves no pooled connection behind either way.
+    timeout = settings_of(pytestconfig).client_timeout
+    yield _gemini(streamrig, timeout, {"connection": "close"}).aio
+
+
+def _gemini(streamrig: Rig, timeout: float, headers: dict[str, str] | None = None) -> Any:
+    genai = pytest.importorskip("google.genai")
+    options = genai.types.HttpOptions(
+        base_url=streamrig.gemini_base_url, timeout=int(timeout * 1000), headers=headers
+    )
+    return genai.Client(api_key=API_KEY, http_options=options)
+
+
 def _async_client(make: Callable[[Any], Any], http_class: Any, timeout: float) -> Iterator[Any]:
     # A sync fixture, so it works under pytest-asyncio and anyio alike. Its connections
     # close with each response (no keep-alive), so nothing is left open if the test's

@@ -58,6 +58,10 @@ class Rig:
         return self.server.openai_base_url
 
     @property
+    def gemini_base_url(self) -> str:
+        return self.server.gemini_base_url
+
+    @property
     def journal(self) -> Journal:
         """The server's journal: every request since the last reset (`.entries()`, `.last()`,
         `.settled()`); iterating or indexing it gives finished entries, oldest first."""

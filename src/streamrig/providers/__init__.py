@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from ..scenario import Provider
 from ._base import (
+    SSE,
+    Call,
     EncodeContext,
+    Framing,
     ProviderRequest,
     RequestError,
     RequestSettings,
@@ -18,12 +21,16 @@ from ._base import (
 from ._replies import reply_of
 from ._support import carries, require_support, unsupported
 from .anthropic import AnthropicMessages
+from .gemini import Gemini
 from .openai_chat import OpenAIChat
 from .openai_responses import OpenAIResponses
 
 __all__ = [
+    "SSE",
     "WIRE_FORMATS",
+    "Call",
     "EncodeContext",
+    "Framing",
     "ProviderRequest",
     "RequestError",
     "RequestSettings",
@@ -44,9 +51,10 @@ WIRE_FORMATS: dict[Provider, WireFormat] = {
     Provider.ANTHROPIC: AnthropicMessages(),
     Provider.OPENAI_CHAT: OpenAIChat(),
     Provider.OPENAI_RESPONSES: OpenAIResponses(),
+    Provider.GEMINI: Gemini(),
 }
 
 
 def wire_format(provider: Provider | str) -> WireFormat:
-    """The wire format of a provider (`anthropic`, `openai-chat`, `openai-responses`)."""
+    """The wire format of a provider (`anthropic`, `openai-chat`, `openai-responses`, `gemini`)."""
     return WIRE_FORMATS[Provider(provider)]

@@ -20,11 +20,14 @@ from ..scenario import (
     ToolCallPart,
     Usage,
 )
-from ..sse import encode_event
+from ..sse import encode_event, split_events
 from ._settings import RequestSettings
 
 __all__ = [
+    "SSE",
+    "Call",
     "EncodeContext",
+    "Framing",
     "ProviderRequest",
     "RequestError",
     "RequestSettings",
@@ -58,9 +61,44 @@ class WireEvent:
         return encode_event(self.data, self.event)
 
 
+class Framing:
+    """How a stream's events are written into the body: SSE events, as each event encodes itself.
+
+    A wire format whose body is framed otherwise (Gemini's SSE with its own JSON and
+    CRLF, or its streamed JSON array) subclasses this; the request picks one.
+    """
+
+    content_type: str | None = None  # None: the wire format's own streaming content type
+
+    def frame(self, event: WireEvent, first: bool) -> bytes:
+        """One event's bytes; `first`: no event was written before it."""
+        return event.encode()
+
+    def close(self) -> bytes:
+        """Bytes that end a complete body (b"" for SSE)."""
+        return b""
+
+    def body(self, body: bytes) -> list[bytes]:
+        """A captured SSE body, cut into one write per event, in this framing."""
+        return split_events(body)
+
+
+SSE = Framing()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a request's URL says: its path (without a `/s/<scenario>` prefix), the
+    parameters its route pattern captured (Gemini: `model`, `method`), and its query."""
+
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class ProviderRequest:
-    """What a request body says that the server needs."""
+    """What a request (body and URL) says that the server needs."""
 
     model: str | None
     stream: bool
@@ -68,6 +106,7 @@ class ProviderRequest:
     last_user_text: str
     input_chars: int
     settings: RequestSettings = field(default_factory=RequestSettings)
+    framing: Framing = SSE
 
 
 class RequestError(Exception):
@@ -91,6 +130,7 @@ class EncodeContext:
     # Jitter and random faults draw from here, so they never shift the ids.
     chaos: random.Random = field(default_factory=random.Random)
     settings: RequestSettings = field(default_factory=RequestSettings)
+    framing: Framing = SSE
 
     def usage(self, reply: Reply) -> Usage:
         """The reply's usage with estimates filled in where the scenario gave none.
@@ -115,9 +155,10 @@ class WireFormat(Protocol):
     """One provider's wire format. Implementations are stateless."""
 
     provider: Provider
-    route: str
+    route: str  # the endpoint as documented (a name for fingerprints, listings, upstreams)
+    routes: tuple[str, ...]  # aiohttp route patterns served; `{model}`-style captures go to Call
 
-    def parse_request(self, body: Any) -> ProviderRequest: ...
+    def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest: ...
 
     def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]: ...
 

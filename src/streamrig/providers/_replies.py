@@ -158,8 +158,46 @@ def _responses(response: Mapping[str, Any]) -> Reply:
     )
 
 
+_GEMINI_STOPS = {"MAX_TOKENS": StopReason.MAX_TOKENS, "SAFETY": StopReason.CONTENT_FILTER}
+
+
+def _gemini(response: Mapping[str, Any]) -> Reply:
+    candidate = response["candidates"][0]
+    parts: list[Part] = []
+    signatures: list[str] = []  # signatures the API hangs on calls or empty parts
+    for part in (candidate.get("content") or {}).get("parts") or ():
+        signature = part.get("thoughtSignature")
+        if part.get("thought"):
+            parts.append(ThinkingPart(part.get("text", ""), signature))
+            continue
+        if signature:
+            signatures.append(signature)
+        if "functionCall" in part:
+            call = part["functionCall"]
+            parts.append(ToolCallPart(call["name"], call.get("args") or {}, call.get("id")))
+        elif part.get("text"):
+            parts.append(TextPart(part["text"]))
+    for index, part in enumerate(parts):  # an unsigned thought takes the next signature
+        if isinstance(part, ThinkingPart) and part.signature is None and signatures:
+            parts[index] = ThinkingPart(part.thinking, signatures.pop(0))
+    usage = response.get("usageMetadata") or {}
+    thoughts = usage.get("thoughtsTokenCount") or 0
+    candidates = usage.get("candidatesTokenCount")
+    return Reply(
+        parts=tuple(parts),
+        stop=_GEMINI_STOPS.get(candidate.get("finishReason", "")),
+        usage=Usage(
+            input_tokens=usage.get("promptTokenCount"),
+            output_tokens=None if candidates is None else candidates + thoughts,
+            cache_read_input_tokens=usage.get("cachedContentTokenCount") or 0,
+            reasoning_tokens=thoughts,
+        ),
+    )
+
+
 _READERS: dict[Provider, Callable[[Mapping[str, Any]], Reply]] = {
     Provider.ANTHROPIC: _anthropic,
     Provider.OPENAI_CHAT: _chat,
     Provider.OPENAI_RESPONSES: _responses,
+    Provider.GEMINI: _gemini,
 }

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from .._errors import UnsupportedFeature
-from ..scenario import Provider, Reply, Scenario, TextPart, ThinkingPart
+from ..scenario import Provider, RefusalPart, Reply, Scenario, TextPart, ThinkingPart
 
 __all__ = ["carries", "require_support", "unsupported"]
 
 _THINKING = ("a thinking part", "use /v1/messages or /v1/responses")
 _CITATIONS = ("citations", "use /v1/messages")
+_REFUSAL = (
+    "a refusal part",
+    "Gemini has no refusal text; use `stop: content_filter` (finishReason SAFETY)",
+)
 
 
 def unsupported(reply: Reply, provider: Provider) -> tuple[str, str] | None:
@@ -19,6 +23,8 @@ def unsupported(reply: Reply, provider: Provider) -> tuple[str, str] | None:
             return _THINKING
         if isinstance(part, TextPart) and part.citations and provider is not Provider.ANTHROPIC:
             return _CITATIONS
+        if isinstance(part, RefusalPart) and provider is Provider.GEMINI:
+            return _REFUSAL
     return None
 
 

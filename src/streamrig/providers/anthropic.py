@@ -19,6 +19,7 @@ from ..scenario import (
     ToolCallPart,
 )
 from ._base import (
+    Call,
     EncodeContext,
     ProviderRequest,
     RequestError,
@@ -69,8 +70,9 @@ class AnthropicMessages:
 
     provider = Provider.ANTHROPIC
     route = "/v1/messages"
+    routes: tuple[str, ...] = (route,)
 
-    def parse_request(self, body: Any) -> ProviderRequest:
+    def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):
             raise RequestError(400, "request body must be a JSON object")
         messages = body.get("messages")

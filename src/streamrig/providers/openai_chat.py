@@ -14,6 +14,7 @@ from ..scenario import (
     ToolCallPart,
 )
 from ._base import (
+    Call,
     EncodeContext,
     ProviderRequest,
     RequestError,
@@ -48,8 +49,9 @@ class OpenAIChat(OpenAIWire):
 
     provider = Provider.OPENAI_CHAT
     route = "/v1/chat/completions"
+    routes: tuple[str, ...] = (route,)
 
-    def parse_request(self, body: Any) -> ProviderRequest:
+    def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):
             raise RequestError(400, "We could not parse the JSON body of your request.")
         messages = body.get("messages")

@@ -18,6 +18,7 @@ from ..scenario import (
 )
 from ..sse import SSEDecoder
 from ._base import (
+    Call,
     EncodeContext,
     ProviderRequest,
     RequestError,
@@ -48,8 +49,9 @@ class OpenAIResponses(OpenAIWire):
 
     provider = Provider.OPENAI_RESPONSES
     route = "/v1/responses"
+    routes: tuple[str, ...] = (route,)
 
-    def parse_request(self, body: Any) -> ProviderRequest:
+    def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):
             raise RequestError(400, "We could not parse the JSON body of your request.")
         given = body.get("input")

@@ -310,7 +310,8 @@ def scenario_from_sse(body: bytes, name: str, source: Path | str | None = None) 
     if provider is None:
         raise ScenarioError(
             "cannot tell which provider this SSE body is from: expected an Anthropic "
-            "`message_start`, a Responses `response.created` or a `chat.completion.chunk`",
+            "`message_start`, a Responses `response.created`, a `chat.completion.chunk` or Gemini "
+            "`candidates`",
             path=source,
             line=1,
         )
@@ -328,4 +329,6 @@ def infer_provider(body: bytes) -> Provider | None:
         return Provider.OPENAI_RESPONSES
     if b"chat.completion.chunk" in head:
         return Provider.OPENAI_CHAT
+    if b'"candidates"' in head:
+        return Provider.GEMINI
     return None

@@ -48,6 +48,7 @@ class Provider(str, enum.Enum):
     ANTHROPIC = "anthropic"
     OPENAI_CHAT = "openai-chat"
     OPENAI_RESPONSES = "openai-responses"
+    GEMINI = "gemini"
 
     @property
     def label(self) -> str:
@@ -65,11 +66,14 @@ _ROUTES = {
     "/v1/messages": Provider.ANTHROPIC,
     "/chat/completions": Provider.OPENAI_CHAT,
     "/responses": Provider.OPENAI_RESPONSES,
+    ":streamGenerateContent": Provider.GEMINI,
+    ":generateContent": Provider.GEMINI,
 }
 _LABELS = {
     Provider.ANTHROPIC: "Anthropic Messages",
     Provider.OPENAI_CHAT: "OpenAI Chat Completions",
     Provider.OPENAI_RESPONSES: "OpenAI Responses",
+    Provider.GEMINI: "Google Gemini",
 }
 
 

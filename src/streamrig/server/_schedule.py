@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._errors import ProviderMismatch
+from ..jsonstream import StreamDecoder
 from ..providers import EncodeContext, WireFormat, reply_of
 from ..scenario import Attempt, EventStep, RawStep, Scenario
-from ..sse import SSEDecoder
 from ._faults import Ending, Plan, apply_faults
 from ._shapes import shape_plan, shape_scenario
 from ._timeline import Frame, Hold, timeline
@@ -123,7 +123,7 @@ def _event_data(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> Ite
 
 
 def _decoded(body: bytes) -> Iterator[Any]:
-    decoder = SSEDecoder()
+    decoder = StreamDecoder()
     for event in [*decoder.decode(body), *decoder.flush()]:
         yield _parsed(event.data)
 

@@ -95,6 +95,7 @@ class ServerState:
             input_chars=request.input_chars,
             chaos=chaos or random.Random(),
             settings=request.settings,
+            framing=request.framing,
         )
 
 

@@ -6,9 +6,8 @@ import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..providers import EncodeContext, WireFormat
+from ..providers import EncodeContext, WireEvent, WireFormat
 from ..scenario import ErrorEventStep, EventStep, RawStep, Scenario, Timing, WaitStep
-from ..sse import encode_event, split_events
 
 __all__ = ["Frame", "Hold", "Step", "timeline"]
 
@@ -53,16 +52,30 @@ def timeline(
             Frame(_scaled(max(0.0, event.t - start), speed), event.data, index)
             for index, event in enumerate(scenario.recording.events)
         )
+    framing = ctx.framing
     if scenario.body is not None:
-        return _timed(((piece, True, 0.0) for piece in split_events(scenario.body)), 0, gaps, speed)
+        return _timed(((piece, True, 0.0) for piece in framing.body(scenario.body)), 0, gaps, speed)
     if scenario.steps is not None:
-        return _timed(_step_pieces(scenario, wire, ctx), 0, gaps, speed)
+        return _timed(_closed(_step_pieces(scenario, wire, ctx), ctx), 0, gaps, speed)
     assert scenario.reply is not None
     events = wire.encode(scenario.reply, ctx)
     ending = scenario.line_endings.encode()
     first = next((i for i, event in enumerate(events) if event.content), len(events))
-    pieces = ((_with_endings(e.encode(), ending), e.content, 0.0) for e in events)
-    return _timed(pieces, first, gaps, speed)
+    pieces = (
+        (_with_endings(framing.frame(e, i == 0), ending), e.content, 0.0)
+        for i, e in enumerate(events)
+    )
+    return _timed(_closed(pieces, ctx), first, gaps, speed)
+
+
+def _closed(
+    pieces: Iterable[tuple[bytes, bool, float]], ctx: EncodeContext
+) -> Iterator[tuple[bytes, bool, float]]:
+    """The pieces, then the framing's closing bytes (a JSON array's `]`), if it has any."""
+    yield from pieces
+    close = ctx.framing.close()
+    if close:
+        yield close, False, 0.0
 
 
 def _step_pieces(
@@ -71,19 +84,21 @@ def _step_pieces(
     """(bytes, is content, explicit wait before it in seconds) for each low-level step."""
     ending = scenario.line_endings.encode()
     wait = 0.0
+    first = True
     for step in scenario.steps or ():
         if isinstance(step, WaitStep):
             wait += step.ms / 1000
             continue
         if isinstance(step, RawStep):
             data = step.raw
-        elif isinstance(step, ErrorEventStep):
-            data = _with_endings(
-                wire.error_event(step.error_type, step.message, ctx).encode(), ending
-            )
         else:
-            assert isinstance(step, EventStep)
-            data = _with_endings(encode_event(step.data, step.event), ending)
+            if isinstance(step, ErrorEventStep):
+                event = wire.error_event(step.error_type, step.message, ctx)
+            else:
+                assert isinstance(step, EventStep)
+                event = WireEvent(step.data, step.event)
+            data = _with_endings(ctx.framing.frame(event, first), ending)
+            first = False
         yield data, True, wait
         wait = 0.0
 
@@ -107,7 +122,8 @@ def _scaled(at_s: float, speed: float) -> float:
 
 
 def _with_endings(data: bytes, ending: bytes) -> bytes:
-    return data if ending == b"\n" else data.replace(b"\n", ending)
+    # "\n" (the default) keeps the provider's own endings (Gemini's are CRLF).
+    return data if ending == b"\n" else data.replace(b"\r\n", b"\n").replace(b"\n", ending)
 
 
 class _Gaps:
