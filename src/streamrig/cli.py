@@ -18,7 +18,14 @@ from ._errors import StreamrigError
 from ._version import __version__
 from .battery import build_cases, progress_line, run_battery, select_cases
 from .record import Profile, Redactor, import_vcr, recording_app
-from .scenario import Provider, Scenario, bundled_path, load_scenarios, with_overrides
+from .scenario import (
+    SCENARIO_SUFFIXES,
+    Provider,
+    Scenario,
+    bundled_path,
+    load_scenarios,
+    with_overrides,
+)
 from .server import (
     DEFAULT_MATCH_ON,
     ScenarioRegistry,
@@ -83,7 +90,10 @@ def serve(
     faults: tuple[str, ...],
     match_on: str,
 ) -> None:
-    """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library."""
+    """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library.
+
+    Refuses to start when nothing under the PATHs loads. Ctrl+C or SIGTERM stops it.
+    """
     report = load_scenarios(paths or [bundled_path()])
     if faults:
         report.scenarios = _with_faults(report.scenarios, faults)
@@ -91,6 +101,15 @@ def serve(
         click.echo(f"streamrig: {error}", err=True)
     if report.errors and strict:
         click.echo(f"streamrig: {len(report.errors)} problem(s); not starting (--strict)", err=True)
+        sys.exit(1)
+    if not report.scenarios:
+        where = ", ".join(map(str, paths))
+        why = (
+            f"{len(report.errors)} problem(s) above"
+            if report.errors
+            else f"no {', '.join(SCENARIO_SUFFIXES)} file found"
+        )
+        click.echo(f"streamrig: no scenario loaded from {where} ({why}); not starting", err=True)
         sys.exit(1)
     names = [s.name for s in report.scenarios]
     if default is not None and default not in names:
@@ -113,7 +132,7 @@ def serve(
 
 
 async def _serve(state: ServerState, host: str, port: int) -> None:
-    runner = create_runner(state, shutdown_timeout=0.3)
+    runner = create_runner(state, shutdown_timeout=0.05)
     await _run_until_stopped(
         runner, host, port, lambda url: _banner(state, host, int(url.rsplit(":", 1)[1]))
     )
@@ -122,19 +141,23 @@ async def _serve(state: ServerState, host: str, port: int) -> None:
 async def _run_until_stopped(
     runner: web.AppRunner, host: str, port: int, banner: Callable[[str], str]
 ) -> None:
-    """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound."""
+    """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound.
+
+    The handlers are in place before the banner says "Ctrl+C stops", and they replace
+    whatever was inherited (a background job starts with SIGINT ignored); closing the
+    loop puts the default handling back."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         click.echo(banner(f"http://{host}:{int(runner.addresses[0][1])}"))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         click.echo("streamrig: stopping", err=True)
     finally:
-        await runner.cleanup()
+        await runner.cleanup()  # a second Ctrl+C meanwhile changes nothing
 
 
 def _with_faults(scenarios: list[Scenario], given: tuple[str, ...]) -> list[Scenario]:

@@ -41,6 +41,7 @@ class StreamrigSettings:
     client_timeout: float
     record: str
     upstream: str | None
+    bundled: bool
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,6 +90,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             {"metavar": "URL"},
             "string",
         ),
+        (
+            "no-bundled",
+            "Leave the bundled scenario library out: only your own scenarios are served.",
+            {"action": "store_true"},
+            "bool",
+        ),
     ]
     for name, help_text, kwargs, ini_type in options:
         dest = "streamrig_" + name.replace("-", "_")
@@ -126,7 +133,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if sock
         else "one server per xdist worker"
     )
-    return [f"streamrig: server {where}; scenario folders: {folders}; speed {settings.speed:g}"]
+    bundled = "" if settings.bundled else " (bundled library left out)"
+    return [
+        f"streamrig: server {where}; scenario folders: {folders}{bundled}; speed {settings.speed:g}"
+    ]
 
 
 def settings_of(config: pytest.Config) -> StreamrigSettings:
@@ -159,15 +169,19 @@ def _merge_settings(config: pytest.Config) -> StreamrigSettings:
         client_timeout=float(pick("client_timeout") or 10.0),
         record=str(pick("record") or "none"),
         upstream=pick("upstream"),
+        bundled=not pick("no_bundled"),
     )
 
 
 @pytest.fixture(scope="session")
 def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
-    """The session's MockServer: bundled scenarios plus the project's folders, on its own thread."""
+    """The session's MockServer: the project's folders, then the bundled library, on its own thread."""
     settings = settings_of(pytestconfig)
+    # Precedence: the project's own scenarios come before the bundled library, both for
+    # names and for `match` rules (scenarios added at run time come before both).
+    library = [bundled_path()] if settings.bundled else []
     server = MockServer(
-        [bundled_path(), *settings.scenario_dirs],
+        [*settings.scenario_dirs, *library],
         seed=settings.seed,
         speed=settings.speed,
         sock=pytestconfig.stash.get(_SOCKET, None),

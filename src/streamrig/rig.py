@@ -15,7 +15,7 @@ from .probe import Probe, probe
 from .providers import EncodeContext, wire_format
 from .record import Redactor, write_cassette
 from .scenario import SCENARIO_SUFFIXES, Provider, Scenario, collect_scenarios, with_overrides
-from .server import JournalEntry, MockServer, PassThrough, final_message
+from .server import Journal, MockServer, PassThrough, final_message
 
 __all__ = ["RECORD_MODES", "Played", "Rig"]
 
@@ -62,9 +62,10 @@ class Rig:
         return self.server.gemini_base_url
 
     @property
-    def journal(self) -> list[JournalEntry]:
-        """Every request since the last reset, oldest first (each finished, see `Journal.settled`)."""
-        return self.server.journal.settled()
+    def journal(self) -> Journal:
+        """The server's journal: every request since the last reset (`.entries()`, `.last()`,
+        `.settled()`); iterating or indexing it gives finished entries, oldest first."""
+        return self.server.journal
 
     @property
     def requests(self) -> list[Any]:
@@ -80,9 +81,7 @@ class Rig:
         `scenario`: a loaded scenario's name, a name found in the scenario folders, a
         path, a mapping in the YAML form, or a Scenario.
         """
-        found = self._find(scenario)
-        chosen = with_overrides(found, overrides, source=f"<overrides of {found.name!r}>")
-        self.server.state.registry.play(chosen)
+        chosen = self.server.play(self._find(scenario), **overrides)
         return Played(chosen, expected_of(chosen))
 
     @contextmanager

@@ -97,7 +97,7 @@ def test_names_come_from_the_path_relative_to_the_folder(tmp_path):
 @pytest.mark.parametrize(
     ("text", "line", "key", "words"),
     [
-        ("reply:\n  - text: hi\nstopp: end_turn\n", 3, "stopp", "unknown key; allowed here:"),
+        ("reply:\n  - text: hi\nstopp: end_turn\n", 3, "stopp", "unknown key; did you mean stop?"),
         ("reply:\n  - text: hi\nstop: finished\n", 3, "stop", "'finished' is not one of"),
         (
             "reply:\n  - text: hi\n  - tool_call: {input: {}}\n",

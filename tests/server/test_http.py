@@ -94,7 +94,7 @@ def test_admin_post_broken_scenario_lists_problems(server):
     problems = response.json()["error"]["problems"]
     (problem,) = problems
     assert problem.startswith(
-        "<POST /_streamrig/scenarios>:2: stopp: unknown key; allowed here: attempts, chunking,"
+        "<POST /_streamrig/scenarios>:2: stopp: unknown key; did you mean stop? allowed here: attempts,"
     )
 
 

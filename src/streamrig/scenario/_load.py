@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -36,7 +36,7 @@ from ._model import (
     Usage,
     WaitStep,
 )
-from ._validate import LineMap, problems
+from ._validate import LineMap, duplicate_keys, problems
 
 __all__ = [
     "SCENARIO_SUFFIXES",
@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".sse")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -99,16 +101,37 @@ def scenarios_from_text(
     text: str, default_name: str, source: Path | str | None = None
 ) -> list[Scenario]:
     """The scenarios of a YAML text: one, or one per interaction of a cassette."""
-    data, lines = _parse_yaml(text, source)
+    data, lines, duplicates = _parse_yaml(text, source)
     if is_cassette(data):
-        return scenarios_from_cassette(data, default_name, source, lines)
-    return [scenario_from_mapping(data, default_name, source=source, lines=lines)]
+        return _reporting(
+            duplicates, lambda: scenarios_from_cassette(data, default_name, source, lines)
+        )
+    return _reporting(
+        duplicates, lambda: [scenario_from_mapping(data, default_name, source=source, lines=lines)]
+    )
 
 
 def scenario_from_text(text: str, default_name: str, source: Path | str | None = None) -> Scenario:
     """A scenario from YAML (or JSON) text; errors carry file:line: key."""
-    data, lines = _parse_yaml(text, source)
-    return scenario_from_mapping(data, default_name, source=source, lines=lines)
+    data, lines, duplicates = _parse_yaml(text, source)
+    (scenario,) = _reporting(
+        duplicates, lambda: [scenario_from_mapping(data, default_name, source=source, lines=lines)]
+    )
+    return scenario
+
+
+def _reporting(duplicates: list[ScenarioError], build: Callable[[], list[T]]) -> list[T]:
+    """What `build` makes, unless it or the text's duplicate keys have problems: all are raised."""
+    try:
+        built = build()
+    except ScenarioError as error:
+        if not duplicates:
+            raise
+        found = sorted([*duplicates, *error.problems], key=lambda p: p.line or 0)
+        raise ScenarioError.combine(found) from None
+    if duplicates:
+        raise ScenarioError.combine(duplicates)
+    return built
 
 
 def scenario_from_mapping(
@@ -127,7 +150,7 @@ def scenario_from_mapping(
 
 def _parse_yaml(
     text: str, source: Path | str | None
-) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+) -> tuple[Any, dict[tuple[str | int, ...], int], list[ScenarioError]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -141,7 +164,7 @@ def _parse_yaml(
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _map_lines(node, (), lines)
-    return data, lines
+    return data, lines, duplicate_keys(node, source)
 
 
 def _map_lines(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -11,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 from .._errors import ScenarioError
 
-__all__ = ["LineMap", "problems", "schema"]
+__all__ = ["LineMap", "duplicate_keys", "problems", "schema"]
 
 # Where each key or list item starts: a path of keys and indexes -> 1-based line.
 LineMap = Mapping[tuple[str | int, ...], int]
@@ -24,6 +26,7 @@ _EVENT_KINDS = ("data", "wait_ms", "raw", "error")
 _FAULT_KINDS = ("drop", "malformed", "error", "split", "drip", "ping")
 _WHERE = ("after_events", "at_byte", "after_ms", "probability")
 _ENDING_OR_POINT = ("drop", "malformed", "error")
+_FAULT_KEYS = {*_FAULT_KINDS, *_WHERE, "seed", "stall_ms", "message"}
 
 
 @cache
@@ -44,9 +47,10 @@ def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[Scena
     if not isinstance(data, Mapping):
         kind = type(data).__name__ if data is not None else "an empty document"
         return [ScenarioError(f"a scenario is a mapping of keys, got {kind}", path=source, line=1)]
-    semantic = list(_semantic_problems(data, lines, source))
+    kinds = list(_kind_problems(data, lines, source))
+    semantic = [*kinds, *_semantic_problems(data, lines, source)]
     # An item with two kinds (text and thinking) trips both kinds' schemas; say it once.
-    covered = {error.key for error in semantic if error.key and error.key.endswith("]")}
+    covered = {error.key for error in kinds if error.key}
     found = [
         error
         for error in _schema_problems(data, lines, source)
@@ -54,6 +58,35 @@ def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[Scena
     ]
     found.extend(semantic)
     found.sort(key=lambda error: error.line or 0)
+    return found
+
+
+def duplicate_keys(node: yaml.Node | None, source: Path | str | None) -> list[ScenarioError]:
+    """A key given twice in one mapping (YAML keeps only the last, silently), each a problem."""
+    found: list[ScenarioError] = []
+
+    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key, line = str(key_node.value), key_node.start_mark.line + 1
+                if key in first and key != "<<":
+                    found.append(
+                        ScenarioError(
+                            f"duplicate key (first on line {first[key]}); give each key once",
+                            path=source,
+                            line=line,
+                            key=_key_text((*path, key)),
+                        )
+                    )
+                first.setdefault(key, line)
+                walk(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    if node is not None:
+        walk(node, ())
     return found
 
 
@@ -65,13 +98,24 @@ def _schema_problems(
         if error.validator == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed)):
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
                 yield _at(
-                    source, lines, (*path, key), f"unknown key; allowed here: {', '.join(allowed)}"
+                    source,
+                    lines,
+                    (*path, key),
+                    f"unknown key; {hint}allowed here: {', '.join(allowed)}",
                 )
+        elif path and path[-1] == "status" and error.validator in _STATUS_RULES:
+            yield _at(source, lines, path, _status_problem(error.instance, path))
         elif error.validator == "oneOf" and path and path[-1] != "chunking" and error.context:
             # Report the branch that fits the value best, at its own depth.
             branch = _fitting_branch(error.context)
-            yield _at(source, lines, (*path, *branch.relative_path), _describe(branch))
+            where = (*path, *branch.relative_path)
+            if where[-1] == "status" and branch.validator in _STATUS_RULES:
+                yield _at(source, lines, where, _status_problem(branch.instance, where))
+            else:
+                yield _at(source, lines, where, _describe(branch))
         elif error.validator == "oneOf" and path and path[-1] == "chunking":
             yield _at(
                 source,
@@ -81,6 +125,15 @@ def _schema_problems(
             )
         else:
             yield _at(source, lines, path, _describe(error))
+
+
+_STATUS_RULES = ("anyOf", "minimum", "maximum")
+
+
+def _status_problem(status: Any, path: tuple[Any, ...]) -> str:
+    if path[0] == "attempts" and len(path) == 2:  # the shorthand {fail: N, status: S}
+        return f"the failing tries need an error status from 300 to 599, got {status!r}"
+    return f"an attempt answers 200 (the stream) or an error status from 300 to 599, got {status!r}"
 
 
 def _fitting_branch(errors: list[jsonschema.ValidationError]) -> jsonschema.ValidationError:
@@ -155,15 +208,27 @@ def _semantic_problems(
             re.compile(regex)
         except re.error as exc:
             yield _at(source, lines, ("match", "regex"), f"not a valid regular expression: {exc}")
+    for path, faults in _fault_lists(data):
+        yield from _fault_problems(faults, path, lines, source)
+
+
+def _kind_problems(
+    data: Mapping[str, Any], lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
+    """Items of a list that must each be exactly one kind: reply parts, events, faults."""
     yield from _one_kind_each(data.get("reply"), "reply", _PART_KINDS, lines, source)
     yield from _one_kind_each(data.get("events"), "events", _EVENT_KINDS, lines, source)
-    yield from _fault_problems(data.get("faults"), ("faults",), lines, source)
+    for path, faults in _fault_lists(data):
+        yield from _one_kind_each_at(faults, path, _FAULT_KINDS, lines, source)
+
+
+def _fault_lists(data: Mapping[str, Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    yield ("faults",), data.get("faults")
     attempts = data.get("attempts")
     if isinstance(attempts, list):
         for index, attempt in enumerate(attempts):
             if isinstance(attempt, Mapping):
-                faults = attempt.get("faults")
-                yield from _fault_problems(faults, ("attempts", index, "faults"), lines, source)
+                yield ("attempts", index, "faults"), attempt.get("faults")
 
 
 def _fault_problems(
@@ -171,7 +236,6 @@ def _fault_problems(
 ) -> Iterator[ScenarioError]:
     if not isinstance(faults, list):
         return
-    yield from _one_kind_each_at(faults, path, _FAULT_KINDS, lines, source)
     for index, fault in enumerate(faults):
         if not isinstance(fault, Mapping):
             continue
@@ -183,7 +247,9 @@ def _fault_problems(
                 (*path, index),
                 f"a fault strikes at one place; got {', '.join(places)}",
             )
-        if not places and any(kind in fault for kind in _ENDING_OR_POINT):
+        # A misspelt place (after_event) is reported as an unknown key, with a suggestion.
+        typo = any(key not in _FAULT_KEYS for key in fault)
+        if not places and not typo and any(kind in fault for kind in _ENDING_OR_POINT):
             yield _at(
                 source, lines, (*path, index), f"say where it strikes: one of {', '.join(_WHERE)}"
             )

@@ -1,15 +1,17 @@
-"""The admin API under /_streamrig/: health, scenarios, journal."""
+"""The admin API under /_streamrig/: health, scenarios, journal, play, reset."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from .._errors import ScenarioError
 from .._version import __version__
 from ..providers import carries
-from ..scenario import Provider, Scenario, scenario_from_text
+from ..scenario import Provider, Scenario, scenario_from_mapping, scenario_from_text
+from ._select import UnknownScenario
 from ._state import STATE_KEY
 
 __all__ = ["add_admin_routes", "describe"]
@@ -23,6 +25,8 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/scenarios", _add_scenario)
     app.router.add_get(f"{PREFIX}/journal", _journal)
     app.router.add_delete(f"{PREFIX}/journal", _clear_journal)
+    app.router.add_post(f"{PREFIX}/play", _play)
+    app.router.add_post(f"{PREFIX}/reset", _reset)
 
 
 def describe(scenario: Scenario) -> dict[str, Any]:
@@ -59,17 +63,66 @@ async def _add_scenario(request: web.Request) -> web.Response:
     """Body: a scenario as YAML or JSON; its `name` key (or `?name=`) names it."""
     state = request.app[STATE_KEY]
     text = await request.text()
-    name = request.query.get("name", "posted")
+    source = "<POST /_streamrig/scenarios>"
     try:
-        scenario = scenario_from_text(text, name, source="<POST /_streamrig/scenarios>")
+        scenario = scenario_from_text(text, request.query.get("name", ""), source=source)
+        if not scenario.name:
+            raise ScenarioError(
+                "a scenario added at run time needs a name: a `name` key, or ?name=NAME",
+                path=source,
+                key="name",
+            )
     except ScenarioError as error:
-        problems = [str(p) for p in error.problems]
-        return web.json_response(
-            {"error": {"type": "scenario_error", "message": str(error), "problems": problems}},
-            status=400,
-        )
+        return _problems(error)
     state.registry.add(scenario)
     return web.json_response(describe(scenario), status=201)
+
+
+async def _play(request: web.Request) -> web.Response:
+    """Body (JSON or YAML): `{"scenario": NAME or a scenario body, "overrides": {...}}`;
+    `{"scenario": null}` stops playing. Answers with the scenario now playing."""
+    state = request.app[STATE_KEY]
+    source = "<POST /_streamrig/play>"
+    try:
+        body = yaml.safe_load(await request.text())
+        if not isinstance(body, dict) or "scenario" not in body:
+            raise ScenarioError(
+                'expected a mapping {"scenario": NAME or a scenario body, "overrides": {...}}',
+                path=source,
+            )
+        given, overrides = body["scenario"], body.get("overrides") or {}
+        if not isinstance(overrides, dict):
+            raise ScenarioError("expected a mapping of scenario keys", path=source, key="overrides")
+        if given is None:
+            state.registry.play(None)
+            return web.json_response({"playing": None})
+        found = state.registry.get(given) if isinstance(given, str) else None
+        if found is None:
+            found = scenario_from_mapping(given, "played", source=source)
+        playing = state.play(found, overrides)
+    except UnknownScenario as error:
+        return web.json_response(
+            {"error": {"type": "not_found_error", "message": str(error)}}, status=404
+        )
+    except yaml.YAMLError as error:
+        return _problems(ScenarioError(f"not valid YAML or JSON: {error}", path=source))
+    except ScenarioError as error:
+        return _problems(error)
+    return web.json_response({"playing": describe(playing)})
+
+
+async def _reset(request: web.Request) -> web.Response:
+    """Forget the journal, attempt counts, run-time scenarios and the scenario playing."""
+    request.app[STATE_KEY].reset()
+    return web.Response(status=204)
+
+
+def _problems(error: ScenarioError) -> web.Response:
+    problems = [str(p) for p in error.problems]
+    return web.json_response(
+        {"error": {"type": "scenario_error", "message": str(error), "problems": problems}},
+        status=400,
+    )
 
 
 async def _journal(request: web.Request) -> web.Response:
@@ -78,5 +131,6 @@ async def _journal(request: web.Request) -> web.Response:
 
 
 async def _clear_journal(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].journal.clear()
+    """Forget the requests: the journal and the attempt counts (so retries start again)."""
+    request.app[STATE_KEY].forget_requests()
     return web.Response(status=204)

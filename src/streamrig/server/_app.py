@@ -140,7 +140,8 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
             return await _record(request, wire, entry, recorder)
         return _error(wire, entry, rng, 404, str(exc))
     except UnknownScenario as exc:
-        return _error(wire, entry, rng, 404, str(exc))
+        # As each API answers a model that does not exist (OpenAI adds `model_not_found`).
+        return _error(wire, entry, rng, 404, str(exc), "not_found_error")
     except (UnsupportedFeature, ProviderMismatch) as exc:
         return _error(wire, entry, rng, 400, str(exc))
     except _NotAccumulable as exc:

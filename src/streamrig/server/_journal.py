@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from .._secrets import REDACTED, SECRET_HEADERS
 
@@ -131,7 +131,24 @@ class Journal:
         return [entry.to_dict() for entry in self.entries()]
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return iter(self.entries())
+        """The entries, oldest first, each finished (as `settled()`)."""
+        return iter(self.settled())
+
+    @overload
+    def __getitem__(self, index: int) -> JournalEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[JournalEntry]: ...
+    def __getitem__(self, index: int | slice) -> JournalEntry | list[JournalEntry]:
+        """`journal[-1]`, `journal[:2]`: entries as `settled()` gives them."""
+        return self.settled()[index]
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list of the same entries (`journal == []` reads as it did)."""
+        if isinstance(other, list):
+            return self.settled() == other
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     def __len__(self) -> int:
         with self._lock:

@@ -8,12 +8,13 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
 from ..providers import EncodeContext, ProviderRequest, WireFormat
-from ..scenario import Scenario
+from ..scenario import Scenario, with_overrides
 from ._journal import Journal
 from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
@@ -36,11 +37,24 @@ class ServerState:
         self._lock = threading.Lock()
 
     def reset(self) -> None:
-        """Clear the journal, run-time scenarios and request counts."""
-        self.journal.clear()
+        """Clear the journal, request counts, run-time scenarios and the played scenario."""
+        self.forget_requests()
         self.registry.reset()
+
+    def forget_requests(self) -> None:
+        """Clear the journal and the request counts: the next try of any request is try 1."""
+        self.journal.clear()
         with self._lock:
             self._seen.clear()
+
+    def play(self, scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+        """Play `scenario` changed by `overrides` (checked as a scenario file); returns it.
+
+        The one implementation behind `MockServer.play`, `Rig.play` and `POST /_streamrig/play`.
+        """
+        chosen = with_overrides(scenario, overrides, source=f"<overrides of {scenario.name!r}>")
+        self.registry.play(chosen)
+        return chosen
 
     def occurrence(self, fingerprint: str) -> int:
         """How many times this request has been seen, this one included (1, 2, ...)."""

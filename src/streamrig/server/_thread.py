@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 from .._apprunner import AppThread, ServesOnThread
 from .._errors import UsageError
@@ -71,7 +72,8 @@ class MockServer(ServesOnThread):
         return self.state.journal
 
     def add(self, scenario: ScenarioSource) -> list[Scenario]:
-        """Add scenarios at run time (kept until `reset()`); returns them."""
+        """Add scenarios at run time (kept until `reset()`); returns them. They come before
+        the loaded scenarios, by name and in `match` rules."""
         added = collect_scenarios(scenario)
         for item in added:
             self.state.registry.add(item)
@@ -81,14 +83,15 @@ class MockServer(ServesOnThread):
         """Forget the journal, run-time scenarios, the played scenario and request counts."""
         self.state.reset()
 
-    def play(self, scenario: str | ScenarioSource) -> Scenario:
-        """Answer every request that names no scenario with this one, until `reset()`.
+    def play(self, scenario: str | ScenarioSource, **overrides: Any) -> Scenario:
+        """Answer every request that names no scenario with this one, changed by
+        `overrides` (any scenario key but name, provider and events), until `reset()`.
 
         A string is a loaded scenario's name, else a path; also a Scenario or a mapping.
+        The changed copy only plays: a request naming the scenario gets it as loaded.
+        Returns the scenario played.
         """
-        chosen = self.resolve(scenario)
-        self.state.registry.play(chosen)
-        return chosen
+        return self.state.play(self.resolve(scenario), overrides)
 
     def resolve(self, scenario: str | ScenarioSource) -> Scenario:
         """One scenario: a loaded one by name, else loaded from a path, mapping or Scenario."""
