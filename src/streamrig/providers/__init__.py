@@ -12,6 +12,8 @@ from ._base import (
     chunk_text,
     estimate_tokens,
 )
+from ._history import History, anthropic_history, chat_history, responses_history
+from ._rules import HistoryRejected, history_problem
 from .anthropic import AnthropicMessages
 from .openai_chat import OpenAIChat
 from .openai_responses import OpenAIResponses
@@ -19,12 +21,18 @@ from .openai_responses import OpenAIResponses
 __all__ = [
     "WIRE_FORMATS",
     "EncodeContext",
+    "History",
+    "HistoryRejected",
     "ProviderRequest",
     "RequestError",
     "WireEvent",
     "WireFormat",
+    "anthropic_history",
+    "chat_history",
     "chunk_text",
     "estimate_tokens",
+    "history_problem",
+    "responses_history",
     "wire_format",
 ]
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from ..scenario import Chunking, Provider, Reply, Usage
 from ..sse import encode_event
+from ._history import History
 
 __all__ = [
     "EncodeContext",
@@ -46,6 +47,7 @@ class ProviderRequest:
     include_usage: bool
     last_user_text: str
     input_chars: int
+    history: History = field(default_factory=History)  # the conversation it continues
 
 
 class RequestError(Exception):
@@ -154,12 +156,3 @@ def text_of_content(content: Any) -> str:
             str(block.get("text", "")) for block in content if isinstance(block, Mapping)
         )
     return ""
-
-
-def last_user_text(messages: Iterable[Any]) -> str:
-    """The text of the last message with role `user` ('' if none)."""
-    text = ""
-    for message in messages:
-        if isinstance(message, Mapping) and message.get("role") == "user":
-            text = text_of_content(message.get("content"))
-    return text

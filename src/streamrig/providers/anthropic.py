@@ -24,10 +24,10 @@ from ._base import (
     RequestError,
     WireEvent,
     chunk_text,
-    last_user_text,
     random_base62,
     text_of_content,
 )
+from ._history import anthropic_history
 
 __all__ = ["AnthropicMessages"]
 
@@ -74,11 +74,13 @@ class AnthropicMessages:
         if not isinstance(messages, list):
             raise RequestError(400, "messages: Field required")
         model = body.get("model")
+        history = anthropic_history(messages)
         return ProviderRequest(
             model=model if isinstance(model, str) else None,
             stream=body.get("stream") is True,
             include_usage=True,
-            last_user_text=last_user_text(messages),
+            last_user_text=history.last_user_text,
+            history=history,
             input_chars=sum(
                 len(text_of_content(m.get("content"))) for m in messages if isinstance(m, Mapping)
             )

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from ..providers import EncodeContext, ProviderRequest, WireFormat
 from ..scenario import Scenario
+from ._conversation import ConversationMemory
 from ._journal import Journal
 from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
@@ -32,6 +33,8 @@ class ServerState:
         self.seed = seed
         self.speed = speed  # scales every wait of every scenario; 0: no waits
         self.passthrough: PassThrough | None = None  # set while a test records
+        self.conversations = ConversationMemory()  # Responses ids, for previous_response_id
+        self.lenient = False  # True: accept follow-ups the real API would refuse
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -39,6 +42,7 @@ class ServerState:
         """Clear the journal, run-time scenarios and request counts."""
         self.journal.clear()
         self.registry.reset()
+        self.conversations.clear()
         with self._lock:
             self._seen.clear()
 
