@@ -63,6 +63,11 @@ def main() -> None:
     show_default=True,
     help="What must match for a recorded interaction to answer: method, path and body keys.",
 )
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept follow-up requests the real API would refuse (unanswered tool calls, unknown ids).",
+)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -73,6 +78,7 @@ def serve(
     strict: bool,
     faults: tuple[str, ...],
     match_on: str,
+    lenient: bool,
 ) -> None:
     """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library."""
     report = load_scenarios(paths or [bundled_path()])
@@ -92,6 +98,7 @@ def serve(
         sys.exit(2)
     registry = ScenarioRegistry(report.scenarios, default=default)
     state = ServerState(registry, seed=seed, speed=speed)
+    state.lenient = lenient
     state.journal.limit = SERVE_JOURNAL_LIMIT  # a long-running server keeps the recent past
     registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
     try:
@@ -313,12 +320,16 @@ def show(path: Path, provider: str | None, attempt: int, seed: int, speed: float
         sys.exit(1)
     for scenario in report.scenarios:
         chosen = Provider(provider) if provider else (scenario.provider or Provider.ANTHROPIC)
-        click.echo(f"# {scenario.name} on {chosen.label}, attempt {attempt}")
-        try:
-            click.echo(timeline_text(scenario, chosen, attempt=attempt, seed=seed, speed=speed))
-        except StreamrigError as error:
-            click.echo(f"streamrig: {error}", err=True)
-            sys.exit(1)
+        # A conversation shows each turn in order, as its requests would get them.
+        for turn in range(1, len(scenario.turns) + 1) if scenario.turns else (0,):
+            label = f", turn {turn} of {len(scenario.turns)}" if turn else ""
+            click.echo(f"# {scenario.name} on {chosen.label}{label}, attempt {attempt}")
+            played = scenario.for_turn(turn) if turn else scenario
+            try:
+                click.echo(timeline_text(played, chosen, attempt=attempt, seed=seed, speed=speed))
+            except StreamrigError as error:
+                click.echo(f"streamrig: {error}", err=True)
+                sys.exit(1)
 
 
 @main.command()

@@ -41,6 +41,7 @@ class StreamrigSettings:
     client_timeout: float
     record: str
     upstream: str | None
+    lenient: bool = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -88,6 +89,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "The real API recorded through, e.g. https://api.anthropic.com.",
             {"metavar": "URL"},
             "string",
+        ),
+        (
+            "lenient",
+            "Accept follow-up requests the real API would refuse (unanswered tool calls, unknown ids).",
+            {"action": "store_true"},
+            "bool",
         ),
     ]
     for name, help_text, kwargs, ini_type in options:
@@ -158,6 +165,7 @@ def _merge_settings(config: pytest.Config) -> StreamrigSettings:
         client_timeout=float(pick("client_timeout") or 10.0),
         record=str(pick("record") or "none"),
         upstream=pick("upstream"),
+        lenient=bool(pick("lenient")),
     )
 
 
@@ -170,6 +178,7 @@ def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
         seed=settings.seed,
         speed=settings.speed,
         sock=pytestconfig.stash.get(_SOCKET, None),
+        lenient=settings.lenient,
     )
     with server:
         yield server
