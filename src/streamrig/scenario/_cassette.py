@@ -71,7 +71,9 @@ def _interaction(
         raise fail(f"missing or malformed {error}") from None
     headers = {str(k).lower(): _first(v) for k, v in (response.get("headers") or {}).items()}
     body = _body_bytes(response.get("body"))
-    streamed = "text/event-stream" in headers.get("content-type", "") or bool(extra.get("events"))
+    # A recorded JSON answer (a `stream: false` turn) keeps its one event; it is not a stream.
+    content_type = headers.get("content-type")
+    streamed = "text/event-stream" in content_type if content_type else bool(extra.get("events"))
     events = _events(extra.get("events"), body, streamed, fail)
     provider = _provider(extra.get("provider"), recorded)
     recording = Recording(
