@@ -105,7 +105,7 @@ def test_responses_turns_are_runs_of_output_items():
     chained = wire_format(Provider.OPENAI_RESPONSES).parse_request(
         {"input": RESPONSES[3:], "previous_response_id": "resp_1"}
     )
-    assert chained.history.previous_response_id == "resp_1"
+    assert chained.history.previous_id == "resp_1"
     assert chained.history.tool_results[0].name is None  # only the server knows it
 
 

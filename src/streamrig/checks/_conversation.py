@@ -19,7 +19,16 @@ from ..scenario import Provider
 from ..server import JournalEntry, Outcome, settle
 from ._diff import text_difference
 from ._sent import JournalSource, journal_of, sent_message
-from ._turns import Call, ResponsesView, TurnView, Unit, View, summary, view_of
+from ._turns import (
+    AnthropicView,
+    Call,
+    ResponsesView,
+    TurnView,
+    Unit,
+    View,
+    summary,
+    view_of,
+)
 
 __all__ = ["PARTIAL_MODES", "Conversation", "conversation"]
 
@@ -85,11 +94,22 @@ def conversation(source: JournalSource, *, partial: str | None = None) -> Conver
 
 
 def _history(entry: JournalEntry, view: View, seen: _Seen) -> list[Unit]:
+    """The request's whole history: what it sent, after what the server holds for it."""
     units = view.units(entry.body)
-    previous = entry.body.get("previous_response_id")
-    if isinstance(previous, str) and previous in seen.responses:
+    previous = _previous_id(entry.body)
+    if previous is not None and previous in seen.responses:
         return [*seen.responses[previous], *units]
     return units
+
+
+def _previous_id(body: Mapping[str, Any]) -> str | None:
+    """Responses `previous_response_id`, or an Anthropic thread's `previous_message_id`."""
+    thread = body.get("thread")
+    if isinstance(thread, Mapping) and thread.get("type") == "continue":
+        named = thread.get("previous_message_id")
+    else:
+        named = body.get("previous_response_id")
+    return named if isinstance(named, str) else None
 
 
 def _remember(
@@ -99,12 +119,13 @@ def _remember(
     turn = view.streamed(message) if message is not None else None
     key = (provider, tuple(unit.key for unit in units))
     seen.turns.setdefault(key, []).append(_Streamed(entry, turn))
-    if (
-        isinstance(view, ResponsesView)
-        and message is not None
-        and isinstance(message.get("id"), str)
+    # Responses, and Anthropic threads, can be continued by id: keep the history behind it.
+    if message is None or not isinstance(message.get("id"), str):
+        return
+    label = f"the answer to request #{entry.id}, held by the server"
+    if isinstance(view, ResponsesView) or (
+        isinstance(view, AnthropicView) and isinstance(entry.body.get("thread"), Mapping)
     ):
-        label = f"output of request #{entry.id} (previous_response_id)"
         seen.responses[message["id"]] = [*units, *view.output_units(message, label)]
 
 

@@ -17,7 +17,16 @@ from ..providers._history import is_responses_output
 from ..scenario import Provider
 from ._neutral import parse_arguments
 
-__all__ = ["Call", "ResponsesView", "TurnView", "Unit", "View", "summary", "view_of"]
+__all__ = [
+    "AnthropicView",
+    "Call",
+    "ResponsesView",
+    "TurnView",
+    "Unit",
+    "View",
+    "summary",
+    "view_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +112,13 @@ class AnthropicView:
 
     def streamed(self, message: Mapping[str, Any]) -> TurnView:
         return _anthropic_turn(_blocks(message.get("content")), 1)
+
+    def output_units(self, message: Mapping[str, Any], label: str) -> list[Unit]:
+        """A streamed message as the unit a full history would carry."""
+        raw = {"role": "assistant", "content": list(message.get("content") or [])}
+        return [
+            Unit(label, _key({"role": "assistant", "content": _blocks(raw["content"])}), True, raw)
+        ]
 
     def carried(self, units: Sequence[Unit], at: int) -> TurnView:
         span = 0

@@ -50,7 +50,9 @@ class History:
     turn: int = 1  # assistant turns in the history, plus one
     last_user_text: str = ""  # the text a user last typed ('' if none)
     tool_results: tuple[ToolResult, ...] = ()  # results in the latest message(s)
-    previous_response_id: str | None = None  # Responses: the turn before lives on the server
+    # The turn before lives on the server: Responses `previous_response_id`, Anthropic
+    # `thread: {type: continue, previous_message_id}` (the message-threads beta).
+    previous_id: str | None = None
 
 
 def result_text(content: Any) -> str:
@@ -97,8 +99,9 @@ def _last_typed(messages: Iterable[Any], text_types: Sequence[str]) -> str:
     return text
 
 
-def anthropic_history(messages: Sequence[Any]) -> History:
-    """Messages API: assistant messages are turns (a trailing one is a prefill, not a turn)."""
+def anthropic_history(messages: Sequence[Any], thread: Any = None) -> History:
+    """Messages API: assistant messages are turns (a trailing one is a prefill, not a turn);
+    with `thread` continuing a message, the server adds the turns behind it."""
     roles = [m.get("role") if isinstance(m, Mapping) else None for m in messages]
     done = roles[:-1] if roles and roles[-1] == "assistant" else roles
     names = {
@@ -120,10 +123,12 @@ def anthropic_history(messages: Sequence[Any]) -> History:
             for block in _blocks(last)
             if block.get("type") == "tool_result"
         )
+    previous = thread.get("previous_message_id") if isinstance(thread, Mapping) else None
     return History(
         turn=_groups(role == "assistant" for role in done) + 1,
         last_user_text=_last_typed(messages, ("text",)),
         tool_results=results,
+        previous_id=previous if isinstance(previous, str) else None,
     )
 
 
@@ -173,7 +178,7 @@ def responses_history(given: str | Sequence[Any], previous_response_id: Any = No
     behind `previous_response_id`, and the names of calls it alone has seen."""
     previous = previous_response_id if isinstance(previous_response_id, str) else None
     if isinstance(given, str):
-        return History(last_user_text=given, previous_response_id=previous)
+        return History(last_user_text=given, previous_id=previous)
     names = {
         item.get("call_id"): item.get("name")
         for item in given
@@ -199,5 +204,5 @@ def responses_history(given: str | Sequence[Any], previous_response_id: Any = No
         turn=_groups(is_responses_output(item) for item in given) + 1,
         last_user_text=_last_typed(typed, ("input_text", "text")),
         tool_results=results,
-        previous_response_id=previous,
+        previous_id=previous,
     )

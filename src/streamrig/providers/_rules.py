@@ -33,12 +33,18 @@ def history_problem(
     pending_calls: Collection[str] = (),
     known_calls: Collection[str] = (),
 ) -> HistoryRejected | None:
-    """The first rule this request breaks, or None. For Responses, `pending_calls` are the
-    function calls of the response `previous_response_id` names, `known_calls` every call
-    of that conversation so far."""
+    """The first rule this request breaks, or None. `pending_calls` are the calls of the
+    answer the request continues on the server (Responses `previous_response_id`, an
+    Anthropic thread's `previous_message_id`); `known_calls` every call of that
+    conversation so far."""
     if provider is Provider.ANTHROPIC:
         messages = body.get("messages")
-        return _anthropic(messages, body.get("thinking")) if isinstance(messages, list) else None
+        if not isinstance(messages, list):
+            return None
+        if isinstance(body.get("thread"), Mapping) and body["thread"].get("type") == "continue":
+            # The history before lives on the server; the first message answers its calls.
+            return _anthropic(messages, None, first_answers=set(pending_calls))
+        return _anthropic(messages, body.get("thinking"))
     if provider is Provider.OPENAI_CHAT:
         messages = body.get("messages")
         return _chat(messages) if isinstance(messages, list) else None
@@ -55,15 +61,19 @@ def _role(message: Any) -> Any:
     return message.get("role") if isinstance(message, Mapping) else None
 
 
-def _anthropic(messages: Sequence[Any], thinking: Any) -> HistoryRejected | None:
+def _anthropic(
+    messages: Sequence[Any], thinking: Any, first_answers: set[str] | None = None
+) -> HistoryRejected | None:
     for index, message in enumerate(messages):
         if _role(message) == "user":
             before = messages[index - 1] if index > 0 else None
-            asked = (
+            asked: set[Any] = (
                 {b.get("id") for b in _blocks(before) if b.get("type") == "tool_use"}
                 if _role(before) == "assistant"
                 else set()
             )
+            if index == 0 and first_answers is not None:
+                asked = set(first_answers)
             for position, block in enumerate(_blocks(message)):
                 if block.get("type") == "tool_result" and block.get("tool_use_id") not in asked:
                     return HistoryRejected(

@@ -74,7 +74,7 @@ class AnthropicMessages:
         if not isinstance(messages, list):
             raise RequestError(400, "messages: Field required")
         model = body.get("model")
-        history = anthropic_history(messages)
+        history = anthropic_history(messages, body.get("thread"))
         return ProviderRequest(
             model=model if isinstance(model, str) else None,
             stream=body.get("stream") is True,

@@ -1,10 +1,11 @@
 """Conversations on the server: which turn a request is, and what the real API would refuse.
 
 A request's turn comes from its own history (see providers/_history.py). The one
-thing the server remembers is what a Responses `previous_response_id` names: the
-responses it produced, their turn and their function calls, as the real API stores
-them. Nothing is counted per conversation, so concurrent conversations never
-cross-fire and a re-run gets the same answers.
+thing the server remembers is what a Responses `previous_response_id` (or an
+Anthropic thread's `previous_message_id`) names: the answers it produced, their turn
+and their tool calls, as the real API stores them. Nothing is counted per
+conversation, so concurrent conversations never cross-fire and a re-run gets the
+same answers.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class ConversationMemory:
         """The request's history with what only the server knows filled in; raises
         HistoryRejected for a follow-up the real API refuses (unless `lenient`)."""
         history = parsed.history
-        previous = self._previous(history, lenient)
+        previous = self._previous(history, lenient, wire.provider)
         if previous is not None:
             history = dataclasses.replace(
                 history,
@@ -87,12 +88,13 @@ class ConversationMemory:
                 raise problem
         return history
 
-    def _previous(self, history: History, lenient: bool) -> Remembered | None:
-        named = history.previous_response_id
+    def _previous(self, history: History, lenient: bool, provider: Provider) -> Remembered | None:
+        named = history.previous_id
         if named is None:
             return None
         remembered = self.get(named)
-        if remembered is None and not lenient:
+        # Only the Responses refusal is known word for word; an unknown thread goes on.
+        if remembered is None and not lenient and provider is Provider.OPENAI_RESPONSES:
             raise HistoryRejected(
                 f"Previous response with id '{named}' not found.",
                 param="previous_response_id",
@@ -108,9 +110,11 @@ class ConversationMemory:
         history: History,
         body: Any,
     ) -> None:
-        """Keep a Responses answer for later `previous_response_id`s. `ctx.rng` must be a copy
-        taken before the answer was encoded, so the ids come out the same."""
-        if wire.provider is not Provider.OPENAI_RESPONSES:
+        """Keep a Responses answer (an Anthropic one asked for in a thread) for the requests
+        that continue it. `ctx.rng` must be a copy taken before the answer was encoded, so
+        the ids come out the same."""
+        threaded = isinstance(body, Mapping) and isinstance(body.get("thread"), Mapping)
+        if wire.provider is not Provider.OPENAI_RESPONSES and not threaded:
             return
         try:
             response = final_message(scenario, wire, ctx)
@@ -119,12 +123,8 @@ class ConversationMemory:
         response_id = response.get("id")
         if not isinstance(response_id, str):
             return
-        calls = {
-            str(item.get("call_id")): str(item.get("name"))
-            for item in response.get("output") or []
-            if isinstance(item, Mapping) and item.get("type") == "function_call"
-        }
-        before = self.get(history.previous_response_id or "")
+        calls = _calls(response)
+        before = self.get(history.previous_id or "")
         given = body.get("input") if isinstance(body, Mapping) else None
         asked = {
             str(item.get("call_id"))
@@ -133,6 +133,16 @@ class ConversationMemory:
         }
         known = frozenset({*(before.known if before else ()), *asked, *calls})
         self.put(response_id, Remembered(history.turn, calls, known))
+
+
+def _calls(response: Mapping[str, Any]) -> dict[str, str]:
+    """An answer's tool calls, call id -> tool name (Responses output or Anthropic content)."""
+    items = [*(response.get("output") or []), *(response.get("content") or [])]
+    return {
+        str(item.get("call_id") or item.get("id")): str(item.get("name"))
+        for item in items
+        if isinstance(item, Mapping) and item.get("type") in ("function_call", "tool_use")
+    }
 
 
 def _named(result: ToolResult, calls: Mapping[str, str]) -> ToolResult:
