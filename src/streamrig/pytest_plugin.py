@@ -312,6 +312,8 @@ def _journal_text(rig: Rig) -> str:
             f"#{entry.id} {entry.method} {entry.path} scenario={entry.scenario} attempt={entry.attempt} "
             f"status={entry.status} outcome={entry.outcome.value} frames={len(entry.frames)} bytes={entry.bytes_sent}"
         )
+        if entry.turn > 1:
+            line += f" turn={entry.turn}"
         if entry.faults:
             line += f" faults=[{'; '.join(entry.faults)}]"
         if entry.closed_at_frame is not None:

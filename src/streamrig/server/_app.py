@@ -95,6 +95,7 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         return await _record(request, wire, entry, recorder)
     try:
         parsed = wire.parse_request(body)
+        entry.turn = parsed.history.turn
         history = state.conversations.history(wire, parsed, body, lenient=state.lenient)
         entry.turn = history.turn
         scenario = state.registry.select(
