@@ -89,5 +89,8 @@ def test_plugin_lenient_option(pytester):
     )
     pytester.runpytest("-q").assert_outcomes(failed=1)
     pytester.runpytest("-q", "--streamrig-lenient").assert_outcomes(passed=1)
-    pytester.makeini("[pytest]\nasyncio_mode = auto\nstreamrig_lenient = true\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        "streamrig_lenient = true\n"
+    )
     pytester.runpytest("-q").assert_outcomes(passed=1)
