@@ -116,8 +116,9 @@ class Rig:
             if taken:
                 write_cassette(path, taken, Redactor(), append=mode == "new")
 
-    def probe(self, source: Any) -> Probe[Any]:
-        """Wrap the client's stream (sync or async) to time each chunk: see `check.timing`."""
+    def probe(self, source: Any = None) -> Probe[Any]:
+        """Wrap the client's stream (sync or async), or with no source note chunks with
+        `probe.note(item)` / `on_token=probe`, to time each chunk: see `check.timing`."""
         return probe(source)
 
     def _find(self, scenario: str | Path | Scenario | Mapping[str, Any]) -> Scenario:

@@ -16,6 +16,7 @@ from ._accumulated import UNSET, Adapter, accumulated
 from ._cancelled import Cancellation, cancelled
 from ._conversation import Conversation, conversation
 from ._neutral import Accumulated, ToolCall, neutral
+from ._pairing import Paired, pair
 from ._recovered import Recovery, recovered
 from ._sent import JournalSource, last_stream, sent_events, sent_message
 from ._timing import Timing, timing
@@ -27,6 +28,7 @@ __all__ = [
     "CheckFailed",
     "Checks",
     "Conversation",
+    "Paired",
     "Recovery",
     "Timing",
     "ToolCall",
@@ -36,6 +38,7 @@ __all__ = [
     "conversation",
     "last_stream",
     "neutral",
+    "pair",
     "recovered",
     "sent_events",
     "sent_message",
@@ -65,7 +68,8 @@ class Checks:
     def cancelled(
         self, *, at: float | None = None, probe: Probe[Any] | None = None, within_ms: float = 100.0
     ) -> Cancellation:
-        """The server saw the client close within `within_ms` of the cancel."""
+        """The server saw the client close before the stream's end and wrote nothing after;
+        given `at=` or `probe=`, within `within_ms` of the cancel."""
         __tracebackhide__ = True
         return cancelled(self._source, at=at, probe=probe, within_ms=within_ms)
 
@@ -76,7 +80,8 @@ class Checks:
         return conversation(self._source, partial=partial)
 
     def timing(self, probe: Probe[Any], **budgets: Any) -> Timing:
-        """TTFT, gaps, chunks/s and per-chunk overhead against budgets (ms)."""
+        """TTFT, gaps, chunks/s and per-chunk overhead (chunks paired with the server's
+        events by content) against budgets (ms)."""
         __tracebackhide__ = True
         return timing(self._source, probe, **budgets)
 

@@ -14,8 +14,10 @@ from ..server import Journal, JournalEntry, MockServer, Outcome, settle
 from ..sse import SSEDecoder
 
 __all__ = [
+    "Channel",
     "JournalSource",
     "SentEvent",
+    "carried",
     "ended_early",
     "journal_of",
     "last_stream",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 JournalSource = Journal | MockServer | Iterable[JournalEntry]
+Channel = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +94,32 @@ def _parsed(text: str) -> Any:
 def ended_early(entry: JournalEntry) -> bool:
     """Whether the server cut this stream short on purpose (a fault)."""
     return entry.outcome in (Outcome.RESET, Outcome.TRUNCATED, Outcome.ERROR_EVENT, Outcome.STALLED)
+
+
+def carried(data: Any) -> tuple[Channel, str] | None:
+    """The text an event carries, and the channel it belongs to (a block, a tool call)."""
+    if not isinstance(data, Mapping):
+        return None
+    if "choices" in data:
+        for choice in data.get("choices") or []:
+            delta = choice.get("delta") or {}
+            where = choice.get("index")
+            for name in ("content", "refusal"):
+                if delta.get(name):
+                    return (name, where), str(delta[name])
+            for call in delta.get("tool_calls") or []:
+                arguments = (call.get("function") or {}).get("arguments")
+                if arguments:
+                    return ("tool", where, call.get("index")), str(arguments)
+        return None
+    kind = data.get("type")
+    if kind == "content_block_delta":
+        delta = data.get("delta") or {}
+        for name in ("text", "thinking", "partial_json"):
+            if isinstance(delta.get(name), str):
+                return (name, data.get("index")), delta[name]
+        return None
+    if isinstance(kind, str) and kind.endswith(".delta") and isinstance(data.get("delta"), str):
+        where = (data.get("output_index"), data.get("content_index"), data.get("summary_index"))
+        return (kind, *where), data["delta"]
+    return None
