@@ -4,6 +4,7 @@ the end of a script, ids under a seed, and the real APIs' refusals (off with len
 from __future__ import annotations
 
 import anthropic
+import httpx2 as httpx
 import openai
 import pytest
 
@@ -143,3 +144,21 @@ def test_lenient_server_answers_a_history_the_api_would_refuse():
             model="m", max_tokens=9, messages=broken
         )
     assert message.content[0].text == "Sunny."  # turn 2 of the script
+
+
+def test_admin_lists_a_conversation_and_its_match_rules():
+    matcher = {
+        "name": "answer",
+        "match": {"turn": 2, "tool_result": {"name": "get_weather", "contains": "sunny"}},
+        "reply": [],
+    }
+    with MockServer([CONVERSATION, matcher]) as server:
+        listed = {
+            s["name"]: s
+            for s in httpx.get(server.url + "/_streamrig/scenarios").json()["scenarios"]
+        }
+    assert (listed["two_turns"]["kind"], listed["two_turns"]["turns"]) == ("turns", 2)
+    assert listed["answer"]["match"] == {
+        "turn": 2,
+        "tool_result": {"name": "get_weather", "contains": "sunny"},
+    }
