@@ -21,6 +21,7 @@ from streamrig.scenario import (
     TurnsExhausted,
     scenario_from_text,
     schema,
+    with_overrides,
 )
 
 LOOP = """
@@ -142,3 +143,12 @@ def test_schema_accepts_a_conversation_and_refuses_a_bad_turn():
     assert not list(validator.iter_errors(yaml.safe_load(textwrap.dedent(LOOP))))
     bad = {"turns": [{"reply": [], "model": "x"}], "match": {"tool_result": 3}}
     assert len(list(validator.iter_errors(bad))) >= 2
+
+
+def test_overrides_reach_every_turn_that_sets_none_of_its_own():
+    scenario = scenario_from_text(LOOP, "x")
+    changed = with_overrides(scenario, {"faults": [{"after_events": 2, "drop": "truncate"}]})
+    assert [f.kind for f in changed.for_turn(1).faults] == [FaultKind.TRUNCATE]
+    assert [f.error_type for f in changed.for_turn(2).faults] == ["overloaded_error"]  # its own
+    replaced = with_overrides(scenario, {"reply": [{"text": "just this"}]})
+    assert replaced.turns == () and replaced.for_turn(5).reply.parts == (TextPart("just this"),)
