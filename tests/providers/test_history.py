@@ -205,3 +205,23 @@ def test_responses_refusals_in_the_apis_words():
     assert refusal(Provider.OPENAI_RESPONSES, chained, ["call_1"], {"call_1"}).message == (
         "No tool output found for function call call_1."
     )
+
+
+def test_what_the_api_accepts_and_a_narrow_rule_would_not():
+    # The API merges consecutive user messages: results in the second still answer.
+    merged = [
+        *ANTHROPIC[:2],
+        {"role": "user", "content": "Here are the results:"},
+        ANTHROPIC[2],
+    ]
+    assert history_problem(Provider.ANTHROPIC, {"messages": merged}) is None
+    # A thread (or Responses conversation) this server does not hold: nothing to check.
+    thread = {
+        "messages": [ANTHROPIC[2]],
+        "thread": {"type": "continue", "previous_message_id": "msg_x"},
+    }
+    assert history_problem(Provider.ANTHROPIC, thread, None) is None
+    assert history_problem(Provider.ANTHROPIC, thread, ["toolu_1"]) is None
+    assert history_problem(Provider.ANTHROPIC, thread, ["toolu_2"]) is not None
+    stored = {"input": RESPONSES[3:], "conversation": "conv_1"}
+    assert history_problem(Provider.OPENAI_RESPONSES, stored) is None

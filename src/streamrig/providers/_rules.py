@@ -30,26 +30,31 @@ class HistoryRejected(RequestError):
 def history_problem(
     provider: Provider,
     body: Mapping[str, Any],
-    pending_calls: Collection[str] = (),
+    pending_calls: Collection[str] | None = (),
     known_calls: Collection[str] = (),
 ) -> HistoryRejected | None:
     """The first rule this request breaks, or None. `pending_calls` are the calls of the
     answer the request continues on the server (Responses `previous_response_id`, an
     Anthropic thread's `previous_message_id`); `known_calls` every call of that
-    conversation so far."""
+    conversation so far; None when the request continues an answer this server never
+    gave (then what it answers cannot be checked)."""
     if provider is Provider.ANTHROPIC:
         messages = body.get("messages")
         if not isinstance(messages, list):
             return None
         if isinstance(body.get("thread"), Mapping) and body["thread"].get("type") == "continue":
-            # The history before lives on the server; the first message answers its calls.
-            return _anthropic(messages, None, first_answers=set(pending_calls))
+            # The history before lives on the server; the first messages answer its calls.
+            if pending_calls is None:
+                return None  # a thread this server does not hold: nothing to check against
+            return _anthropic(messages, None, first_answers=pending_calls)
         return _anthropic(messages, body.get("thinking"))
     if provider is Provider.OPENAI_CHAT:
         messages = body.get("messages")
         return _chat(messages) if isinstance(messages, list) else None
+    if body.get("conversation") is not None:
+        return None  # the history lives in a stored Conversation, unknown here
     given = body.get("input")
-    return _responses(given if isinstance(given, list) else [], pending_calls, known_calls)
+    return _responses(given if isinstance(given, list) else [], pending_calls or (), known_calls)
 
 
 def _blocks(message: Any) -> list[Mapping[str, Any]]:
@@ -62,18 +67,19 @@ def _role(message: Any) -> Any:
 
 
 def _anthropic(
-    messages: Sequence[Any], thinking: Any, first_answers: set[str] | None = None
+    messages: Sequence[Any], thinking: Any, first_answers: Collection[str] | None = None
 ) -> HistoryRejected | None:
+    """The API merges consecutive messages of one role, so a run of user messages is read
+    as one: results in any of them answer the assistant message before the run."""
     for index, message in enumerate(messages):
         if _role(message) == "user":
-            before = messages[index - 1] if index > 0 else None
-            asked: set[Any] = (
-                {b.get("id") for b in _blocks(before) if b.get("type") == "tool_use"}
-                if _role(before) == "assistant"
-                else set()
-            )
-            if index == 0 and first_answers is not None:
-                asked = set(first_answers)
+            start = index
+            while start > 0 and _role(messages[start - 1]) == "user":
+                start -= 1
+            before = messages[start - 1] if start > 0 else None
+            asked: set[Any] = {b.get("id") for b in _blocks(before) if b.get("type") == "tool_use"}
+            if start == 0:
+                asked = set(first_answers or ())
             for position, block in enumerate(_blocks(message)):
                 if block.get("type") == "tool_result" and block.get("tool_use_id") not in asked:
                     return HistoryRejected(
@@ -84,12 +90,13 @@ def _anthropic(
         if _role(message) != "assistant" or index == len(messages) - 1:
             continue
         calls = [b.get("id") for b in _blocks(message) if b.get("type") == "tool_use"]
-        following = messages[index + 1]
-        answered = {
-            b.get("tool_use_id")
-            for b in (_blocks(following) if _role(following) == "user" else [])
-            if b.get("type") == "tool_result"
-        }
+        answered = set()
+        for following in messages[index + 1 :]:
+            if _role(following) != "user":
+                break
+            answered |= {
+                b.get("tool_use_id") for b in _blocks(following) if b.get("type") == "tool_result"
+            }
         missing = [str(call) for call in calls if call not in answered]
         if missing:
             return HistoryRejected(

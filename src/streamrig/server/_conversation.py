@@ -81,7 +81,7 @@ class ConversationMemory:
             problem = history_problem(
                 wire.provider,
                 body,
-                pending_calls=tuple(previous.calls) if previous else (),
+                pending_calls=tuple(previous.calls) if previous else _unknown(history),
                 known_calls=previous.known if previous else frozenset(),
             )
             if problem is not None:
@@ -133,6 +133,11 @@ class ConversationMemory:
         }
         known = frozenset({*(before.known if before else ()), *asked, *calls})
         self.put(response_id, Remembered(history.turn, calls, known))
+
+
+def _unknown(history: History) -> tuple[str, ...] | None:
+    """No calls pending, or, for an answer this server never gave, unknown (None)."""
+    return None if history.previous_id is not None else ()
 
 
 def _calls(response: Mapping[str, Any]) -> dict[str, str]:
