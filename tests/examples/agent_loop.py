@@ -64,7 +64,7 @@ class AgentLoop:
         self.last_response: str | None = None
         self.ran: list[tuple[str, dict[str, Any]]] = []  # every tool run, in order
         self.cancel_after: int | None = None  # text deltas before the user cancels
-        self.whole_turns: set[int] = set()  # turns asked for with stream: false (Anthropic)
+        self.whole_turns: set[int] = set()  # turns asked for with stream: false
         self.last_calls: list[tuple[str, str, dict[str, Any]]] = []
         self.turns = 0
 
@@ -166,22 +166,27 @@ class AgentLoop:
         turn.calls = [(b.id, b.name, b.input) for b in message.content if b.type == "tool_use"]
 
     def _chat(self, turn: Turn) -> Iterator[tuple[str, Any]]:
+        request: dict[str, Any] = {
+            "model": "gpt-test",
+            "messages": self.history,
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {"name": n, "description": d, "parameters": _SCHEMA},
+                }
+                for n, d in TOOLS.items()
+            ],
+        }
         try:
-            with self.client.chat.completions.stream(
-                model="gpt-test",
-                messages=self.history,
-                tools=[
-                    {
-                        "type": "function",
-                        "function": {"name": n, "description": d, "parameters": _SCHEMA},
-                    }
-                    for n, d in TOOLS.items()
-                ],
-            ) as stream:
-                for event in stream:
-                    if event.type == "content.delta":
-                        yield "text", event.delta
-                completion = stream.get_final_completion()
+            if self.turns + 1 in self.whole_turns:
+                completion = self.client.chat.completions.create(**request)
+                yield "text", completion.choices[0].message.content or ""
+            else:
+                with self.client.chat.completions.stream(**request) as stream:
+                    for event in stream:
+                        if event.type == "content.delta":
+                            yield "text", event.delta
+                    completion = stream.get_final_completion()
         except openai.APIError as error:
             if isinstance(error, openai.BadRequestError):
                 raise
@@ -205,22 +210,27 @@ class AgentLoop:
         chained = self.chain and self.last_response is not None
         given = self.pending if chained else self.history
         extra = {"previous_response_id": self.last_response} if chained else {}
+        request: dict[str, Any] = {
+            "model": "gpt-test",
+            "input": given,
+            "tools": [
+                {"type": "function", "name": n, "description": d, "parameters": _SCHEMA}
+                for n, d in TOOLS.items()
+            ],
+            **extra,
+        }
         try:
-            with self.client.responses.stream(
-                model="gpt-test",
-                input=given,
-                tools=[
-                    {"type": "function", "name": n, "description": d, "parameters": _SCHEMA}
-                    for n, d in TOOLS.items()
-                ],
-                **extra,
-            ) as stream:
-                for event in stream:
-                    if event.type == "response.output_text.delta":
-                        yield "text", event.delta
-                    elif event.type in ("response.failed", "error"):
-                        raise StreamFailed(event.type)
-                response = stream.get_final_response()
+            if self.turns + 1 in self.whole_turns:
+                response = self.client.responses.create(**request)
+                yield "text", response.output_text
+            else:
+                with self.client.responses.stream(**request) as stream:
+                    for event in stream:
+                        if event.type == "response.output_text.delta":
+                            yield "text", event.delta
+                        elif event.type in ("response.failed", "error"):
+                            raise StreamFailed(event.type)
+                    response = stream.get_final_response()
         except openai.APIError as error:
             if isinstance(error, openai.BadRequestError):
                 raise

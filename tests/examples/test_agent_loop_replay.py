@@ -12,7 +12,7 @@ from tests.conftest import KEY
 from tests.examples.agent_loop import AgentLoop
 from tests.examples.test_agent_loop import ANSWER, TOOLS
 
-SCENARIOS = "tests/examples/scenarios/weather_agent_thinking.yaml"
+SCENARIOS = "tests/examples/scenarios"
 
 
 def client_for(provider, url):
@@ -21,20 +21,22 @@ def client_for(provider, url):
     return openai.OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0)
 
 
-@pytest.mark.parametrize("provider", ["anthropic", "responses"])
+@pytest.mark.parametrize("provider", ["anthropic", "chat", "responses"])
 def test_recorded_session_replays_turn_by_turn(streamrig, tmp_path, provider):
     cassette = tmp_path / "agent.yaml"
-    with MockServer([SCENARIOS], seed=5) as live:
+    # Thinking where the provider can carry it (Chat cannot).
+    scenario = "weather_agent" if provider == "chat" else "weather_agent_thinking"
+    with MockServer([SCENARIOS], seed=5, default=scenario) as live:
         # Recorded through the test's server; turn 2 is asked for without streaming.
         with streamrig.cassette(cassette, mode="once", upstream=live.url):
             first = AgentLoop(client_for(provider, streamrig.url), provider, TOOLS, thinking=True)
-            first.whole_turns = {2} if provider == "anthropic" else set()
+            first.whole_turns = {2}
             assert first.ask("Weather and time in Paris?") == ANSWER
         assert len(live.journal) == 3
     interactions = yaml.safe_load(cassette.read_text())["interactions"]
     assert len(interactions) == 3
     streamed = ["event-stream" in str(i["response"]["headers"]) for i in interactions]
-    assert streamed == ([True, False, True] if provider == "anthropic" else [True] * 3)
+    assert streamed == [True, False, True]
 
     # The upstream is gone: the same loop runs again from the cassette alone.
     streamrig.reset()
