@@ -224,13 +224,15 @@ class AgentLoop:
                 response = self.client.responses.create(**request)
                 yield "text", response.output_text
             else:
-                with self.client.responses.stream(**request) as stream:
+                # The raw event stream: closing it closes the connection at once.
+                with self.client.responses.create(**request, stream=True) as stream:
                     for event in stream:
                         if event.type == "response.output_text.delta":
                             yield "text", event.delta
                         elif event.type in ("response.failed", "error"):
                             raise StreamFailed(event.type)
-                    response = stream.get_final_response()
+                        elif event.type == "response.completed":
+                            response = event.response
         except openai.APIError as error:
             if isinstance(error, openai.BadRequestError):
                 raise
