@@ -79,6 +79,11 @@ def main() -> None:
     show_default=True,
     help="What must match for a recorded interaction to answer: method, path and body keys.",
 )
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept follow-up requests the real API would refuse (unanswered tool calls, unknown ids).",
+)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -89,6 +94,7 @@ def serve(
     strict: bool,
     faults: tuple[str, ...],
     match_on: str,
+    lenient: bool,
 ) -> None:
     """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library.
 
@@ -120,6 +126,7 @@ def serve(
         sys.exit(2)
     registry = ScenarioRegistry(report.scenarios, default=default)
     state = ServerState(registry, seed=seed, speed=speed)
+    state.lenient = lenient
     state.journal.limit = SERVE_JOURNAL_LIMIT  # a long-running server keeps the recent past
     registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
     try:
@@ -373,15 +380,19 @@ def show(
             scenario = shapes(scenario, shape + 1, seed=seed, level=shape_level)[shape]
             if scenario.shape is not None:
                 click.echo(f"# {scenario.name}: {choices_of(scenario.shape).describe()}")
-        click.echo(f"# {scenario.name} on {chosen.label}, attempt {attempt}")
-        try:
-            text = timeline_text(
-                scenario, chosen, attempt=attempt, seed=seed, speed=speed, raw=shape is not None
-            )
-            click.echo(text)
-        except StreamrigError as error:
-            click.echo(f"streamrig: {error}", err=True)
-            sys.exit(1)
+        # A conversation shows each turn in order, as its requests would get them.
+        for turn in range(1, len(scenario.turns) + 1) if scenario.turns else (0,):
+            label = f", turn {turn} of {len(scenario.turns)}" if turn else ""
+            click.echo(f"# {scenario.name} on {chosen.label}{label}, attempt {attempt}")
+            played = scenario.for_turn(turn) if turn else scenario
+            try:
+                text = timeline_text(
+                    played, chosen, attempt=attempt, seed=seed, speed=speed, raw=shape is not None
+                )
+                click.echo(text)
+            except StreamrigError as error:
+                click.echo(f"streamrig: {error}", err=True)
+                sys.exit(1)
 
 
 @main.command(context_settings={"allow_interspersed_args": False})

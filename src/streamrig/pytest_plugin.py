@@ -42,6 +42,7 @@ class StreamrigSettings:
     record: str
     upstream: str | None
     bundled: bool
+    lenient: bool = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -93,6 +94,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         (
             "no-bundled",
             "Leave the bundled scenario library out: only your own scenarios are served.",
+            {"action": "store_true"},
+            "bool",
+        ),
+        (
+            "lenient",
+            "Accept follow-up requests the real API would refuse (unanswered tool calls, unknown ids).",
             {"action": "store_true"},
             "bool",
         ),
@@ -170,6 +177,7 @@ def _merge_settings(config: pytest.Config) -> StreamrigSettings:
         record=str(pick("record") or "none"),
         upstream=pick("upstream"),
         bundled=not pick("no_bundled"),
+        lenient=bool(pick("lenient")),
     )
 
 
@@ -185,6 +193,7 @@ def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
         seed=settings.seed,
         speed=settings.speed,
         sock=pytestconfig.stash.get(_SOCKET, None),
+        lenient=settings.lenient,
     )
     with server:
         yield server
@@ -421,6 +430,8 @@ def _journal_text(rig: Rig) -> str:
             f"#{entry.id} {entry.method} {entry.path} scenario={entry.scenario} attempt={entry.attempt} "
             f"status={entry.status} outcome={entry.outcome.value} frames={len(entry.frames)} bytes={entry.bytes_sent}"
         )
+        if entry.turn > 1:
+            line += f" turn={entry.turn}"
         if entry.faults:
             line += f" faults=[{'; '.join(entry.faults)}]"
         if entry.closed_at_frame is not None:

@@ -144,8 +144,10 @@ class Rig:
 
 
 def expected_of(scenario: Scenario, provider: Provider | None = None) -> Accumulated:
-    """What a correct client accumulates from a scenario (its own provider, else Anthropic)."""
+    """What a correct client accumulates from a scenario (its own provider, else Anthropic);
+    for a conversation, from its last turn."""
     chosen = provider or scenario.provider or Provider.ANTHROPIC
+    scenario = scenario.for_turn(len(scenario.turns)) if scenario.turns else scenario
     ctx = EncodeContext(
         scenario=scenario.name, model=scenario.model or "model", rng=random.Random(0), created=0
     )

@@ -18,7 +18,9 @@ from ._base import (
     estimate_tokens,
     generated_text,
 )
+from ._history import History, anthropic_history, chat_history, responses_history
 from ._replies import reply_of
+from ._rules import HistoryRejected, history_problem
 from ._support import carries, require_support, unsupported
 from .anthropic import AnthropicMessages
 from .gemini import Gemini
@@ -31,18 +33,24 @@ __all__ = [
     "Call",
     "EncodeContext",
     "Framing",
+    "History",
+    "HistoryRejected",
     "ProviderRequest",
     "RequestError",
     "RequestSettings",
     "WireEvent",
     "WireFormat",
+    "anthropic_history",
     "carries",
+    "chat_history",
     "chunk_json",
     "chunk_text",
     "estimate_tokens",
     "generated_text",
+    "history_problem",
     "reply_of",
     "require_support",
+    "responses_history",
     "unsupported",
     "wire_format",
 ]

@@ -21,6 +21,7 @@ from ..scenario import (
     Usage,
 )
 from ..sse import encode_event, split_events
+from ._history import History
 from ._settings import RequestSettings
 
 __all__ = [
@@ -107,6 +108,7 @@ class ProviderRequest:
     input_chars: int
     settings: RequestSettings = field(default_factory=RequestSettings)
     framing: Framing = SSE
+    history: History = field(default_factory=History)  # the conversation it continues
 
 
 class RequestError(Exception):
@@ -259,12 +261,3 @@ def text_of_content(content: Any) -> str:
             str(block.get("text", "")) for block in content if isinstance(block, Mapping)
         )
     return ""
-
-
-def last_user_text(messages: Iterable[Any]) -> str:
-    """The text of the last message with role `user` ('' if none)."""
-    text = ""
-    for message in messages:
-        if isinstance(message, Mapping) and message.get("role") == "user":
-            text = text_of_content(message.get("content"))
-    return text

@@ -41,4 +41,6 @@ def carries(scenario: Scenario, provider: Provider) -> bool:
     any), and every part of its reply has a form there."""
     if provider not in scenario.providers:
         return False
+    if scenario.turns:  # a conversation: every turn must have a form there
+        return all(carries(turn, provider) for turn in scenario.turns)
     return scenario.reply is None or unsupported(scenario.reply, provider) is None

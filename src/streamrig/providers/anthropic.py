@@ -26,11 +26,11 @@ from ._base import (
     WireEvent,
     chunk_json,
     chunk_text,
-    last_user_text,
     random_base62,
     text_of_content,
     tool_arguments,
 )
+from ._history import anthropic_history
 from ._support import require_support
 
 __all__ = ["AnthropicMessages"]
@@ -79,11 +79,13 @@ class AnthropicMessages:
         if not isinstance(messages, list):
             raise RequestError(400, "messages: Field required")
         model = body.get("model")
+        history = anthropic_history(messages, body.get("thread"))
         return ProviderRequest(
             model=model if isinstance(model, str) else None,
             stream=body.get("stream") is True,
             include_usage=True,
-            last_user_text=last_user_text(messages),
+            last_user_text=history.last_user_text,
+            history=history,
             input_chars=sum(
                 len(text_of_content(m.get("content"))) for m in messages if isinstance(m, Mapping)
             )

@@ -21,12 +21,12 @@ from ._base import (
     WireEvent,
     chunk_json,
     chunk_text,
-    last_user_text,
     random_base62,
     random_hex,
     text_of_content,
     tool_arguments,
 )
+from ._history import chat_history
 from ._openai_common import OpenAIWire, openai_error
 from ._support import require_support
 
@@ -59,11 +59,13 @@ class OpenAIChat(OpenAIWire):
             raise RequestError(400, "Missing required parameter: 'messages'.")
         options = body.get("stream_options")
         model = body.get("model")
+        history = chat_history(messages)
         return ProviderRequest(
             model=model if isinstance(model, str) else None,
             stream=body.get("stream") is True,
             include_usage=isinstance(options, Mapping) and options.get("include_usage") is True,
-            last_user_text=last_user_text(messages),
+            last_user_text=history.last_user_text,
+            history=history,
             input_chars=sum(
                 len(text_of_content(m.get("content"))) for m in messages if isinstance(m, Mapping)
             ),

@@ -27,9 +27,9 @@ from ._base import (
     chunk_text,
     random_base62,
     random_hex,
-    text_of_content,
     tool_arguments,
 )
+from ._history import responses_history
 from ._openai_common import OpenAIWire, openai_error
 from ._settings import RequestSettings, SettingsTypeError
 from ._support import require_support
@@ -62,11 +62,13 @@ class OpenAIResponses(OpenAIWire):
             settings = RequestSettings.from_body(body)
         except SettingsTypeError as error:
             raise RequestError(400, str(error)) from None
+        history = responses_history(given, body.get("previous_response_id"))
         return ProviderRequest(
             model=model if isinstance(model, str) else None,
             stream=body.get("stream") is True,
             include_usage=True,
-            last_user_text=_last_user_input(given),
+            last_user_text=history.last_user_text,
+            history=history,
             input_chars=len(json.dumps(given)) + len(str(body.get("instructions") or "")),
             settings=settings,
         )
@@ -119,16 +121,6 @@ def _stream_so_far(sent: Sequence[bytes]) -> tuple[dict[str, Any] | None, int]:
             if isinstance(data.get("sequence_number"), int):
                 sequence = data["sequence_number"] + 1
     return created, sequence
-
-
-def _last_user_input(given: str | list[Any]) -> str:
-    if isinstance(given, str):
-        return given
-    text = ""
-    for item in given:
-        if isinstance(item, Mapping) and item.get("role", "user") == "user" and "content" in item:
-            text = text_of_content(item["content"])
-    return text
 
 
 def _groups(parts: tuple[Part, ...]) -> Iterator[list[Part]]:

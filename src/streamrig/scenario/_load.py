@@ -33,6 +33,7 @@ from ._model import (
     ThinkingPart,
     Timing,
     ToolCallPart,
+    ToolResultRule,
     Usage,
     WaitStep,
 )
@@ -191,7 +192,7 @@ def _build(data: Mapping[str, Any], default_name: str, source: Path | None) -> S
         steps=steps,
         provider=Provider(provider) if provider else None,
         model=data.get("model"),
-        match=Match(**match) if match else None,
+        match=_match(match) if match else None,
         description=data.get("description", ""),
         source=source,
         timing=_timing(data.get("timing")) or Timing(),
@@ -199,6 +200,25 @@ def _build(data: Mapping[str, Any], default_name: str, source: Path | None) -> S
         attempts=_attempts(data.get("attempts")),
         speed=float(data.get("speed", 1.0)),
         line_endings=_LINE_ENDINGS[data.get("line_endings", "lf")],
+        turns=tuple(_turn(item, data, default_name, source) for item in data.get("turns", ())),
+    )
+
+
+def _turn(
+    item: Mapping[str, Any], parent: Mapping[str, Any], name: str, source: Path | None
+) -> Scenario:
+    """One turn's body; the scenario's own keys fill in what it leaves out (see `for_turn`)."""
+    inherited = {k: parent[k] for k in ("chunking", "provider") if k in parent and k not in item}
+    return _build({**inherited, **item}, parent.get("name", name), source)
+
+
+def _match(data: Mapping[str, Any]) -> Match:
+    rule = data.get("tool_result")
+    if isinstance(rule, str):
+        rule = {"name": rule}
+    return Match(
+        **{k: v for k, v in data.items() if k != "tool_result"},
+        tool_result=ToolResultRule(**rule) if rule else None,
     )
 
 

@@ -186,20 +186,20 @@ def _type_name(value: Any) -> str:
 def _semantic_problems(
     data: Mapping[str, Any], lines: LineMap, source: Path | str | None
 ) -> Iterator[ScenarioError]:
-    has_reply, has_events = "reply" in data, "events" in data
-    if has_reply == has_events:
-        what = "both" if has_reply else "neither"
+    turns = data.get("turns")
+    if "turns" in data:
+        yield from _turns_problems(data, lines, source)
+    else:
+        yield from _body_problems(data, (), lines, source)
+    low_level = "events" in data or (
+        isinstance(turns, list) and any(_has(t, "events") for t in turns)
+    )
+    if low_level and "provider" not in data:
+        where = ("events",) if "events" in data else ("turns",)
         yield _at(
             source,
             lines,
-            (),
-            f"a scenario needs exactly one of `reply` or `events`, this has {what}",
-        )
-    if has_events and "provider" not in data:
-        yield _at(
-            source,
-            lines,
-            ("events",),
+            where,
             "low-level `events` need `provider`: anthropic, openai-chat or openai-responses",
         )
     regex = data.get("match", {}).get("regex") if isinstance(data.get("match"), Mapping) else None
@@ -208,27 +208,83 @@ def _semantic_problems(
             re.compile(regex)
         except re.error as exc:
             yield _at(source, lines, ("match", "regex"), f"not a valid regular expression: {exc}")
-    for path, faults in _fault_lists(data):
-        yield from _fault_problems(faults, path, lines, source)
+
+
+def _has(item: Any, key: str) -> bool:
+    return isinstance(item, Mapping) and key in item
+
+
+def _turns_problems(
+    data: Mapping[str, Any], lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
+    """`turns:` replaces the scenario's own reply; each entry is a scenario body of its own."""
+    for key in ("reply", "events", "stop", "stop_sequence", "usage"):
+        if key in data:
+            yield _at(
+                source,
+                lines,
+                (key,),
+                f"with `turns`, `{key}` goes in each turn (a scenario answers with its turns)",
+            )
+    turns = data.get("turns")
+    if isinstance(turns, list) and not turns:
+        yield _at(source, lines, ("turns",), "`turns` needs at least one turn")
+    yield from _fault_problems(data.get("faults"), ("faults",), lines, source)
+    yield from _attempt_problems(data.get("attempts"), (), lines, source)
+    for index, turn in enumerate(turns if isinstance(turns, list) else ()):
+        if isinstance(turn, Mapping):
+            yield from _body_problems(turn, ("turns", index), lines, source)
+
+
+def _body_problems(
+    data: Mapping[str, Any], at: tuple[Any, ...], lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
+    has_reply, has_events = "reply" in data, "events" in data
+    if has_reply == has_events:
+        what = "both" if has_reply else "neither"
+        wanted = "`reply` or `events`" + ("" if at else " (or `turns`)")
+        yield _at(source, lines, at, f"a scenario needs exactly one of {wanted}, this has {what}")
+    yield from _fault_problems(data.get("faults"), (*at, "faults"), lines, source)
+    yield from _attempt_problems(data.get("attempts"), at, lines, source)
+
+
+def _attempt_problems(
+    attempts: Any, at: tuple[Any, ...], lines: LineMap, source: Path | str | None
+) -> Iterator[ScenarioError]:
+    if isinstance(attempts, list):
+        for index, attempt in enumerate(attempts):
+            if isinstance(attempt, Mapping):
+                faults = attempt.get("faults")
+                yield from _fault_problems(
+                    faults, (*at, "attempts", index, "faults"), lines, source
+                )
 
 
 def _kind_problems(
     data: Mapping[str, Any], lines: LineMap, source: Path | str | None
 ) -> Iterator[ScenarioError]:
-    """Items of a list that must each be exactly one kind: reply parts, events, faults."""
-    yield from _one_kind_each(data.get("reply"), "reply", _PART_KINDS, lines, source)
-    yield from _one_kind_each(data.get("events"), "events", _EVENT_KINDS, lines, source)
-    for path, faults in _fault_lists(data):
-        yield from _one_kind_each_at(faults, path, _FAULT_KINDS, lines, source)
-
-
-def _fault_lists(data: Mapping[str, Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    yield ("faults",), data.get("faults")
-    attempts = data.get("attempts")
-    if isinstance(attempts, list):
-        for index, attempt in enumerate(attempts):
+    """Items of a list that must each be exactly one kind: reply parts, events, faults
+    (in the scenario and in each of its turns)."""
+    turns = data.get("turns")
+    bodies: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    bodies += [(("turns", i), t) for i, t in enumerate(turns if isinstance(turns, list) else ())]
+    for at, body in bodies:
+        if not isinstance(body, Mapping):
+            continue
+        yield from _one_kind_each_at(body.get("reply"), (*at, "reply"), _PART_KINDS, lines, source)
+        yield from _one_kind_each_at(
+            body.get("events"), (*at, "events"), _EVENT_KINDS, lines, source
+        )
+        yield from _one_kind_each_at(
+            body.get("faults"), (*at, "faults"), _FAULT_KINDS, lines, source
+        )
+        attempts = body.get("attempts")
+        for index, attempt in enumerate(attempts if isinstance(attempts, list) else ()):
             if isinstance(attempt, Mapping):
-                yield ("attempts", index, "faults"), attempt.get("faults")
+                where = (*at, "attempts", index, "faults")
+                yield from _one_kind_each_at(
+                    attempt.get("faults"), where, _FAULT_KINDS, lines, source
+                )
 
 
 def _fault_problems(
@@ -258,12 +314,6 @@ def _fault_problems(
         split = fault.get("split")
         if isinstance(split, Mapping) and ("every" in split) == ("at" in split):
             yield _at(source, lines, (*path, index, "split"), "give exactly one of `every` or `at`")
-
-
-def _one_kind_each(
-    items: Any, key: str, kinds: Sequence[str], lines: LineMap, source: Path | str | None
-) -> Iterator[ScenarioError]:
-    yield from _one_kind_each_at(items, (key,), kinds, lines, source)
 
 
 def _one_kind_each_at(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import yaml
@@ -32,18 +33,18 @@ def add_admin_routes(app: web.Application) -> None:
 def describe(scenario: Scenario) -> dict[str, Any]:
     """A scenario as the admin API lists it."""
     match = scenario.match
-    return {
+    kind = "reply" if scenario.reply else ("events" if scenario.steps is not None else "sse")
+    described: dict[str, Any] = {
         "name": scenario.name,
         "description": scenario.description,
         "providers": [p.value for p in Provider if carries(scenario, p)],
-        "kind": "reply" if scenario.reply else ("events" if scenario.steps is not None else "sse"),
+        "kind": "turns" if scenario.turns else kind,
         "source": str(scenario.source) if scenario.source else None,
-        "match": {k: v for k, v in vars_of(match).items() if v is not None} if match else None,
+        "match": {k: v for k, v in asdict(match).items() if v is not None} if match else None,
     }
-
-
-def vars_of(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__slots__}
+    if scenario.turns:
+        described["turns"] = len(scenario.turns)
+    return described
 
 
 async def _health(request: web.Request) -> web.Response:

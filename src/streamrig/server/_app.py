@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import time
@@ -14,8 +15,9 @@ from aiohttp import web
 from .._errors import ProviderMismatch, UnsupportedFeature
 from ..providers import WIRE_FORMATS, Call, EncodeContext, RequestError, WireFormat, carries
 from ..record import Interaction
-from ..scenario import Attempt, Provider, Recording, Scenario
+from ..scenario import Attempt, Provider, Recording, Scenario, TurnsExhausted
 from ._admin import add_admin_routes
+from ._conversation import copy_rng, error_fields
 from ._journal import FrameRecord, JournalEntry, Outcome, redact_headers
 from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
@@ -98,6 +100,8 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         return await _record(request, wire, entry, recorder)
     try:
         parsed = wire.parse_request(body, call)
+        history = state.conversations.history(wire, parsed, body, lenient=state.lenient)
+        entry.turn = history.turn
         scenario = state.registry.select(
             path_name=request.match_info.get("scenario"),
             header_name=request.headers.get(SCENARIO_HEADER),
@@ -106,8 +110,11 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
             last_user_text=parsed.last_user_text,
             request=RequestKey(request.method, call.path, body),
             occurrence=lambda: state.occurrence(f"recorded\n{request_print}"),
+            turn=history.turn,
+            tool_results=history.tool_results,
         )
         entry.scenario, entry.stream = scenario.name, parsed.stream
+        scenario = scenario.for_turn(history.turn)
         check_provider(scenario, wire)
         entry.attempt = state.occurrence(f"{scenario.name}\n{request_print}")
         attempt = scenario.attempt(entry.attempt)
@@ -116,6 +123,8 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
             return _attempt_error(wire, entry, rng, attempt, scenario.name)
         chaos = state.rng(request_print, entry.attempt, purpose="chaos")
         ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream, chaos=chaos)
+        twin = dataclasses.replace(ctx, rng=copy_rng(ctx.rng))
+        state.conversations.remember(scenario, wire, twin, history, body)
         recording = scenario.recording
         if recording is not None:
             await wait_for_headers(recording, state.speed * scenario.speed)
@@ -134,7 +143,9 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
             return _json(wire, entry, rng, whole, scenario.name)
         plan = plan_stream(scenario, wire, ctx, attempt, speed=state.speed)
     except RequestError as exc:
-        return _error(wire, entry, rng, exc.status, exc.message, exc.error_type)
+        return _error(wire, entry, rng, exc.status, exc.message, exc.error_type, exc)
+    except TurnsExhausted as exc:
+        return _error(wire, entry, rng, 400, str(exc))
     except NoRecordingMatches as exc:
         if recorder is not None:
             return await _record(request, wire, entry, recorder)
@@ -297,6 +308,7 @@ def _error(
     status: int,
     message: str,
     error_type: str | None = None,
+    cause: Exception | None = None,
 ) -> web.Response:
     request_id = wire.request_id(rng)
     headers = wire.headers(request_id, streaming=False)
@@ -304,6 +316,8 @@ def _error(
         entry.status, entry.outcome, entry.error = status, Outcome.HTTP_ERROR, message
         entry.response_headers = headers
     body = wire.error_body(status, message, error_type, request_id)
+    if cause is not None:
+        body = error_fields(body, cause)
     return web.Response(status=status, text=_compact(body), headers=headers)
 
 

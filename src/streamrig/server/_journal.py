@@ -50,6 +50,7 @@ class JournalEntry:
     scenario: str | None = None
     provider: str | None = None
     attempt: int = 1  # try number of this request (same scenario and body)
+    turn: int = 1  # the conversation turn: assistant turns in the request's history, plus one
     stream: bool = False
     status: int = 0
     response_headers: dict[str, str] = field(default_factory=dict)

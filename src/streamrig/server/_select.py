@@ -6,7 +6,7 @@ import difflib
 import threading
 from collections.abc import Callable, Iterable
 
-from ..scenario import Reply, Scenario, TextPart
+from ..scenario import Reply, Scenario, TextPart, ToolResult
 from ._match import DEFAULT_MATCH_ON, NoRecordingMatches, RequestKey, best_recording
 
 __all__ = ["FALLBACK", "ScenarioRegistry", "UnknownScenario"]
@@ -126,6 +126,8 @@ class ScenarioRegistry:
         last_user_text: str,
         request: RequestKey | None = None,
         occurrence: Callable[[], int] = lambda: 1,
+        turn: int = 1,
+        tool_results: tuple[ToolResult, ...] = (),
     ) -> Scenario:
         # Precedence: /s/<name>/ path prefix > x-streamrig-scenario header > the played
         # scenario > recorded interactions matching the request > match rules > default.
@@ -150,6 +152,7 @@ class ScenarioRegistry:
                 if strict and self.default_name is None:
                     raise
         for scenario in candidates:
-            if scenario.match is not None and scenario.match.matches(model, last_user_text):
+            match = scenario.match
+            if match is not None and match.matches(model, last_user_text, turn, tool_results):
                 return scenario
         return self.default()

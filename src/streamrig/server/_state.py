@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ..providers import EncodeContext, ProviderRequest, WireFormat
 from ..scenario import Scenario, with_overrides
+from ._conversation import ConversationMemory
 from ._journal import Journal
 from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
@@ -33,6 +34,8 @@ class ServerState:
         self.seed = seed
         self.speed = speed  # scales every wait of every scenario; 0: no waits
         self.passthrough: PassThrough | None = None  # set while a test records
+        self.conversations = ConversationMemory()  # Responses ids, for previous_response_id
+        self.lenient = False  # True: accept follow-ups the real API would refuse
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -44,6 +47,7 @@ class ServerState:
     def forget_requests(self) -> None:
         """Clear the journal and the request counts: the next try of any request is try 1."""
         self.journal.clear()
+        self.conversations.clear()
         with self._lock:
             self._seen.clear()
 

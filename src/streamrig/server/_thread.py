@@ -25,6 +25,7 @@ class MockServer(ServesOnThread):
     bundled library. Port 0 picks a free port (see `.port`); `sock`, an already
     bound socket, is used instead of host and port. `speed` scales every
     wait (2: twice as fast, 0: no waits); `seed` makes ids and jitter repeat.
+    `lenient` accepts follow-up requests the real API would refuse (see docs/wire.md).
     """
 
     def __init__(
@@ -37,10 +38,12 @@ class MockServer(ServesOnThread):
         default: str | None = None,
         speed: float = 1.0,
         sock: socket.socket | None = None,
+        lenient: bool = False,
     ) -> None:
         loaded = collect_scenarios(scenarios)
         self.host = host
         self.state = ServerState(ScenarioRegistry(loaded, default=default), seed=seed, speed=speed)
+        self.state.lenient = lenient
         self._app = AppThread(lambda: create_runner(self.state), host, port, sock)
 
     @property
