@@ -21,7 +21,6 @@ SETTINGS = {
     "tools": [TOOL],
     "tool_choice": "required",
     "parallel_tool_calls": False,
-    "previous_response_id": "resp_earlier",
     "reasoning": {"effort": "low"},
     "text": {"format": {"type": "json_object"}},
     "store": False,
@@ -31,13 +30,22 @@ SETTINGS = {
 }
 
 
-def check_echo(response) -> None:
+@pytest.fixture
+def settings(openai_sync):
+    """SETTINGS continuing a response the server really gave (it refuses unknown ids)."""
+    earlier = openai_sync.responses.create(
+        model="gpt-test", input="first", extra_headers=sdk.headers("short_text")
+    )
+    return {**SETTINGS, "previous_response_id": earlier.id}
+
+
+def check_echo(response, settings) -> None:
     assert response.instructions == "Answer briefly."
     assert response.max_output_tokens == 300
     assert response.temperature == 0.2 and response.top_p == 0.9
     assert response.tool_choice == "required"
     assert response.parallel_tool_calls is False
-    assert response.previous_response_id == "resp_earlier"
+    assert response.previous_response_id == settings["previous_response_id"]
     assert response.reasoning.effort == "low"
     assert response.text.format.type == "json_object"
     assert response.store is False
@@ -53,21 +61,24 @@ def check_echo(response) -> None:
     assert tool.parameters == TOOL["parameters"]
 
 
-def test_streamed_response_echoes_the_request_in_every_lifecycle_event(server, openai_sync):
+def test_streamed_response_echoes_the_request_in_every_lifecycle_event(
+    server, openai_sync, settings
+):
     with openai_sync.responses.stream(
-        model="gpt-test", input="hi", extra_headers=sdk.headers("short_text"), **SETTINGS
+        model="gpt-test", input="hi", extra_headers=sdk.headers("short_text"), **settings
     ) as stream:
         seen = [e for e in stream if e.type in ("response.created", "response.completed")]
     assert [e.type for e in seen] == ["response.created", "response.completed"]
     for event in seen:
-        check_echo(event.response)
+        check_echo(event.response, settings)
 
 
-def test_whole_response_echoes_the_request(server, openai_sync):
+def test_whole_response_echoes_the_request(server, openai_sync, settings):
     check_echo(
         openai_sync.responses.create(
-            model="gpt-test", input="hi", extra_headers=sdk.headers("short_text"), **SETTINGS
-        )
+            model="gpt-test", input="hi", extra_headers=sdk.headers("short_text"), **settings
+        ),
+        settings,
     )
 
 

@@ -104,7 +104,12 @@ def comparable(obj):
     return strip(sdk.normalise(obj))
 
 
-@pytest.mark.parametrize("provider", list(Provider))
+# Gemini's whole answers replay in tests/record/test_gemini_record.py (its SDK has no
+# stream accumulator to compare with here).
+SSE_PROVIDERS = [p for p in Provider if p is not Provider.GEMINI]
+
+
+@pytest.mark.parametrize("provider", SSE_PROVIDERS)
 def test_a_recorded_json_answer_streams_the_same_message(tmp_path, provider):
     route, body = sdk.request_body(provider, stream=False)
     with (

@@ -74,7 +74,9 @@ def _interaction(
     # The content type says whether the answer was a stream; the recorder times every body
     # (a JSON one too) in `events`, so those say it only when no content type was kept.
     content_type = headers.get("content-type")
-    streamed = (
+    # A streamed JSON array (Gemini without alt=sse) is a stream whatever its content type.
+    array = body.lstrip()[:1] == b"["
+    streamed = array or (
         "text/event-stream" in content_type
         if content_type is not None
         else bool(extra.get("events")) and body.lstrip()[:1] not in (b"{", b"[")
