@@ -5,11 +5,13 @@ from __future__ import annotations
 from ..scenario import Provider
 from ._base import (
     EncodeContext,
+    IdMarkers,
     ProviderRequest,
     RequestError,
     WireEvent,
     WireFormat,
     chunk_text,
+    draw_id,
     estimate_tokens,
 )
 from .anthropic import AnthropicMessages
@@ -19,11 +21,13 @@ from .openai_responses import OpenAIResponses
 __all__ = [
     "WIRE_FORMATS",
     "EncodeContext",
+    "IdMarkers",
     "ProviderRequest",
     "RequestError",
     "WireEvent",
     "WireFormat",
     "chunk_text",
+    "draw_id",
     "estimate_tokens",
     "wire_format",
 ]

@@ -14,11 +14,13 @@ from ..sse import encode_event
 
 __all__ = [
     "EncodeContext",
+    "IdMarkers",
     "ProviderRequest",
     "RequestError",
     "WireEvent",
     "WireFormat",
     "chunk_text",
+    "draw_id",
     "estimate_tokens",
     "random_base62",
     "random_hex",
@@ -116,6 +118,7 @@ class WireFormat(Protocol):
 
 _WORD = re.compile(r"\s*\S+|\s+")
 _BASE62 = string.digits + string.ascii_letters
+_HEX = "0123456789abcdef"
 
 
 def chunk_text(text: str, chunking: Chunking | int) -> list[str]:
@@ -138,11 +141,37 @@ def estimate_tokens(text: str) -> int:
 
 
 def random_base62(rng: random.Random, length: int) -> str:
-    return "".join(rng.choice(_BASE62) for _ in range(length))
+    return draw_id(rng, _BASE62, length)
 
 
 def random_hex(rng: random.Random, length: int) -> str:
-    return "".join(rng.choice("0123456789abcdef") for _ in range(length))
+    return draw_id(rng, _HEX, length)
+
+
+def draw_id(rng: random.Random, alphabet: str, length: int) -> str:
+    """`length` characters of `alphabet` from `rng`: every random id an encoder makes comes
+    from here, so a template encoding (see `IdMarkers`) can mark where each id lands."""
+    if isinstance(rng, IdMarkers):
+        return rng.mark(alphabet, length)
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+class IdMarkers(random.Random):
+    """Stands in for a request's rng while a reply is encoded once as a template: each id
+    drawn is a unique marker of the same length, and `draws` lists them in order, so a
+    request fills its own ids in by drawing the same (alphabet, length) from its own rng."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draws: list[tuple[str, int, str]] = []  # (alphabet, length, marker)
+
+    def mark(self, alphabet: str, length: int) -> str:
+        taken = {marker for _, _, marker in self.draws}
+        marker = "".join(self.choice(alphabet) for _ in range(length))
+        while marker in taken:
+            marker = "".join(self.choice(alphabet) for _ in range(length))
+        self.draws.append((alphabet, length, marker))
+        return marker
 
 
 def text_of_content(content: Any) -> str:

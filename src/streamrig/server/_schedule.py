@@ -10,10 +10,20 @@ from .._errors import ProviderMismatch
 from ..providers import EncodeContext, WireFormat
 from ..scenario import Attempt, EventStep, RawStep, Scenario
 from ..sse import SSEDecoder
+from ._encoded import timeline
 from ._faults import Ending, Plan, apply_faults
-from ._timeline import Frame, Hold, timeline
+from ._timeline import Frame, Frames, Hold
 
-__all__ = ["Ending", "Frame", "Hold", "Plan", "check_provider", "final_message", "plan_stream"]
+__all__ = [
+    "Ending",
+    "Frame",
+    "Frames",
+    "Hold",
+    "Plan",
+    "check_provider",
+    "final_message",
+    "plan_stream",
+]
 
 
 def check_provider(scenario: Scenario, wire: WireFormat) -> None:
