@@ -24,7 +24,7 @@ from ..scenario import ErrorEventStep, EventStep, RawStep, Scenario, Timing, Wai
 from ..sse import encode_event, split_events
 from ._timeline import Frames, Gaps, first_content, schedule
 
-__all__ = ["Template", "clear_templates", "timeline"]
+__all__ = ["Template", "clear_templates", "template_for", "timeline"]
 
 _MAX_TEMPLATES = 256
 _MAX_BYTES = 64 * 1024 * 1024
@@ -75,7 +75,7 @@ def timeline(
 ) -> Frames:
     """Every frame of the stream, in order, timed by `timing` and scaled by `speed` (0: no waits)."""
     gaps = Gaps(timing, ctx.chaos)  # drawn first, as always: random faults see the same rng
-    template = _cached(scenario, wire, ctx)
+    template = template_for(scenario, wire, ctx)
     fill: Sequence[tuple[bytes, bytes]] = ()
     if template is None:  # an encoder that does not fit a template: encode for this request
         template = _reply_template(scenario, wire, ctx)
@@ -96,7 +96,9 @@ _CACHE: OrderedDict[Hashable, tuple[Scenario, Template | None]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def _cached(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> Template | None:
+def template_for(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> Template | None:
+    """The cached template for this request's scenario, endpoint and facts (built on a
+    miss); None when the scenario must be encoded per request."""
     key = _key(scenario, wire, ctx)
     if key is None:
         return None
