@@ -79,7 +79,9 @@ def test_each_request_gets_its_own_ids_and_otherwise_the_same_bytes(route):
     assert ids_of(first) and len(ids_of(first)) == len(ids_of(second))
     assert set(ids_of(first)).isdisjoint(ids_of(second))
     masked = [
-        re.sub(rb'"(id|item_id|call_id|created|created_at|system_fingerprint)":("[^"]*"|\d+)', b"", d)
+        re.sub(
+            rb'"(id|item_id|call_id|created|created_at|system_fingerprint)":("[^"]*"|\d+)', b"", d
+        )
         for d in (first, second)
     ]
     assert masked[0] == masked[1]
