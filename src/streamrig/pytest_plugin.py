@@ -23,6 +23,7 @@ from . import MockServer
 from ._errors import UsageError
 from .rig import Rig
 from .scenario import bundled_path
+from .server import ProcessServer
 
 __all__ = ["StreamrigSettings"]
 
@@ -41,6 +42,7 @@ class StreamrigSettings:
     client_timeout: float
     record: str
     upstream: str | None
+    server: str = "thread"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -87,6 +89,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "upstream",
             "The real API recorded through, e.g. https://api.anthropic.com.",
             {"metavar": "URL"},
+            "string",
+        ),
+        (
+            "server",
+            "Where the session's server runs: thread (in the test's process; the default) or "
+            "process (its own process: a busy test cannot make its frames late; ~0.5 s to start).",
+            {"choices": ("thread", "process")},
             "string",
         ),
     ]
@@ -158,14 +167,17 @@ def _merge_settings(config: pytest.Config) -> StreamrigSettings:
         client_timeout=float(pick("client_timeout") or 10.0),
         record=str(pick("record") or "none"),
         upstream=pick("upstream"),
+        server=str(pick("server") or "thread"),
     )
 
 
 @pytest.fixture(scope="session")
 def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
-    """The session's MockServer: bundled scenarios plus the project's folders, on its own thread."""
+    """The session's MockServer: bundled scenarios plus the project's folders, on its own
+    thread (or, with --streamrig-server=process, in its own process)."""
     settings = settings_of(pytestconfig)
-    server = MockServer(
+    kind = ProcessServer if settings.server == "process" else MockServer
+    server = kind(
         [bundled_path(), *settings.scenario_dirs],
         seed=settings.seed,
         speed=settings.speed,
