@@ -1,8 +1,9 @@
 """A plain aiohttp SSE handler, run as its own process: the limit of our own stack.
 
-    python -m tests.benchmarks._plain_sse PORT FRAMES_JSON [--batched]
+    python -m tests.benchmarks._plain_sse PORT FRAMES_JSON [SHORT_FRAMES_JSON] [--batched]
 
-FRAMES_JSON holds `[[at_s, text], ...]`; every POST is answered with those frames,
+FRAMES_JSON holds `[[at_s, text], ...]`; every POST is answered with those frames
+(a path starting /short: SHORT_FRAMES_JSON's),
 each written at its due time from the request (absolute schedule), one write per
 frame (or, with --batched, frames due together in one write). GET answers 200.
 """
@@ -48,13 +49,20 @@ async def health(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def main() -> None:
-    port, path, *flags = sys.argv[1:]
+def _frames(path: str) -> list[tuple[float, bytes]]:
     with open(path) as file:
-        frames = [(at, text.encode()) for at, text in json.load(file)]
+        return [(at, text.encode()) for at, text in json.load(file)]
+
+
+def main() -> None:
+    port, *paths = (arg for arg in sys.argv[1:] if not arg.startswith("--"))
+    batched = "--batched" in sys.argv
+    frames = [_frames(path) for path in paths]
     app = web.Application()
     app.router.add_get("/{tail:.*}", health)
-    app.router.add_post("/{tail:.*}", handler(frames, "--batched" in flags))
+    if len(frames) > 1:
+        app.router.add_post("/short{tail:.*}", handler(frames[1], batched))
+    app.router.add_post("/{tail:.*}", handler(frames[0], batched))
     web.run_app(app, host="127.0.0.1", port=int(port), access_log=None, print=None)
 
 

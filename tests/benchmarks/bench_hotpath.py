@@ -32,7 +32,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.benchmarks._procs import STREAMRIG, Server, free_port, read_streams
+from tests.benchmarks._procs import ROOT, STREAMRIG, Server, free_port, read_streams
 
 WORDS = [
     "alpha",
@@ -215,6 +215,67 @@ def _due(name: str, setup: Setup, index: int) -> float:
     return schedule[min(index, len(schedule) - 1)] - schedule[0]
 
 
+def burst(folder: Path, arrivals: int, rounds: int) -> dict[str, object]:
+    """How late one playing stream's frames get while `arrivals` requests (of a short
+    stream) arrive together: its frame error p99 / max, from a separate reader."""
+    setup = Setup(folder, 300, 10, None)
+    short = Setup(folder, 20, 0, None)
+    (setup.folder / "short.yaml").write_text(
+        (short.folder / "bench.yaml").read_text().replace('"bench"', '"short"')
+    )
+    makers: dict[str, Callable[[], Server]] = {
+        "streamrig": lambda: _serve(
+            [str(setup.folder / "bench.yaml"), str(setup.folder / "short.yaml")]
+        ),
+        "aiohttp": lambda: _plain_many(setup.folder / "frames.json", short.folder / "frames.json"),
+    }
+    servers = {name: make() for name, make in makers.items()}
+    samples: dict[str, list[float]] = {name: [] for name in servers}
+    maxima: dict[str, list[float]] = {name: [] for name in servers}
+    try:
+        for _ in range(rounds):
+            for name, server in servers.items():
+                long_path = "/s/bench/v1/messages" if name == "streamrig" else "/"
+                short_path = "/s/short/v1/messages" if name == "streamrig" else "/short"
+                playing = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "tests.benchmarks._clock_reader",
+                        "127.0.0.1",
+                        str(server.port),
+                        long_path,
+                        "1",
+                        json.dumps(BODY),
+                    ],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    cwd=ROOT,
+                )
+                time.sleep(1.0)  # the stream is playing; now the burst
+                read_streams(server.port, short_path, arrivals, BODY)
+                out, _ = playing.communicate()
+                ((_, arrivals_t),) = json.loads(out)
+                errors = sorted(
+                    abs((t - arrivals_t[0]) - _due(name, setup, i)) * 1000
+                    for i, t in enumerate(arrivals_t)
+                )
+                samples[name].append(errors[int(len(errors) * 0.99) - 1])
+                maxima[name].append(errors[-1])
+    finally:
+        for server in servers.values():
+            server.stop()
+    figure = _figure(samples, "ms p99 of the playing stream", lower_is_better=True)
+    figure["max_ms"] = {name: round(statistics.median(v), 2) for name, v in maxima.items()}
+    return figure
+
+
+def _plain_many(*frames: Path) -> Server:
+    port = free_port()
+    argv = [sys.executable, "-m", "tests.benchmarks._plain_sse", str(port), *map(str, frames)]
+    return Server("aiohttp", argv, port, "/")
+
+
 def startup(rounds: int, aimock: Path | None, folder: Path) -> dict[str, object]:
     bare = folder / "bare.py"
     bare.write_text(
@@ -269,7 +330,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller streams, fewer of them")
     parser.add_argument("--no-aimock", action="store_true")
     parser.add_argument(
-        "--only", default="", help="comma-separated figures: cpu,throughput,gap200,gap1000,startup"
+        "--only",
+        default="",
+        help="comma-separated figures: cpu,throughput,gap200,gap1000,burst,startup",
     )
     args = parser.parse_args()
     aimock, note = (None, "left out (--no-aimock)") if args.no_aimock else install_aimock()
@@ -299,6 +362,10 @@ def main() -> None:
         if wanted("gap1000"):
             setup = Setup(folder, 40, 50, aimock)
             report["gap_error_1000_streams_50ms"] = gap_error(setup, 1000 // scale, args.rounds)
+        if wanted("burst"):
+            report["burst_of_200_arrivals_one_stream_playing_10ms"] = burst(
+                folder, 200 // scale, args.rounds
+            )
         if wanted("startup"):
             report["startup_to_first_answer"] = startup(max(args.rounds, 5), aimock, folder)
     if aimock is not None:
