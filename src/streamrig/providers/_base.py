@@ -153,7 +153,8 @@ def draw_id(rng: random.Random, alphabet: str, length: int) -> str:
     from here, so a template encoding (see `IdMarkers`) can mark where each id lands."""
     if isinstance(rng, IdMarkers):
         return rng.mark(alphabet, length)
-    return "".join(rng.choice(alphabet) for _ in range(length))
+    choice = rng.choice
+    return "".join([choice(alphabet) for _ in range(length)])
 
 
 class IdMarkers(random.Random):

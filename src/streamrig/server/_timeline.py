@@ -116,11 +116,16 @@ class Gaps:
     def __init__(self, timing: Timing, rng: random.Random) -> None:
         self.timing = timing
         self.ttft_s = timing.ttft_ms / 1000
-        self.rng = (
-            random.Random(timing.seed)
-            if timing.seed is not None
-            else random.Random(rng.getrandbits(64))
-        )
+        # Drawn now whatever the timing, so random faults see the same `rng` after it;
+        # the generator itself is made only if a gap needs jitter (it costs ~7 us).
+        self._seed = timing.seed if timing.seed is not None else rng.getrandbits(64)
+        self._rng: random.Random | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        if self._rng is None:
+            self._rng = random.Random(self._seed)
+        return self._rng
 
     @property
     def repeatable(self) -> bool:
