@@ -133,13 +133,13 @@ def test_usage(pytester):
     result.stdout.fnmatch_lines(
         [
             "*the client's usage differs from what the provider reported",
-            "*output_tokens: expected 42, got 43 = message_start's 1 + message_delta's 42: the delta's count is cumulative, not an increment",
-            "*Anthropic reports input_tokens in message_start and the cumulative output_tokens in each message_delta*",
+            "*output_tokens: expected 42, got 43 = message_start's 1 + message_delta's 42: each report counts the whole message so far; take the last, do not add",
+            "*Anthropic reports input_tokens in message_start and every count, cumulative, in each message_delta*",
         ]
     )
     result.stdout.fnmatch_lines(
         [
-            "*output_tokens: expected 4, got 1 = message_start's placeholder; the real count comes in message_delta"
+            "*output_tokens: expected 4, got 1 = message_start's 1, an early report; the final count comes in message_delta"
         ]
     )
 
@@ -159,6 +159,14 @@ def test_cancelled(pytester):
                         break
             result = streamrig.check.cancelled(at=cancelled_at, within_ms=100)
             assert result.frames_written < 20
+
+        @pytest.mark.streamrig("long_text", timing={"gap_ms": 20})
+        def test_correct_no_arguments(streamrig, anthropic_client):
+            with anthropic_client.messages.stream(MSG) as s:
+                for number, _ in enumerate(s.text_stream):
+                    if number == 3:
+                        break
+            assert streamrig.check.cancelled().seen_after_ms is None
 
         @pytest.mark.streamrig("long_text", timing={"gap_ms": 20})
         async def test_correct_async_with_probe(streamrig, async_openai_client):
@@ -184,7 +192,7 @@ def test_cancelled(pytester):
                 stream.close()
         """,
     )
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(
         [
             "*the cancel did not reach the server as it should",
@@ -248,7 +256,8 @@ def test_recovered(pytester):
                 error = RuntimeError("stream ended without a stop reason")
             streamrig.check.recovered(error=error)
 
-        @pytest.mark.streamrig("overloaded_then_ok")
+        # retry-after-ms far above what two back-to-back posts take, even on a loaded machine
+        @pytest.mark.streamrig("overloaded_then_ok", attempts=[{"status": 529, "headers": {"retry-after-ms": "3000"}}, {}])
         def test_broken_ignores_retry_after(streamrig):
             for _ in range(3):
                 response = httpx.post(streamrig.url + "/v1/messages", json={"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]})
@@ -278,7 +287,12 @@ def test_recovered(pytester):
     )
     result.assert_outcomes(passed=2, failed=4)
     result.stdout.fnmatch_lines(
-        ["*try 2 came * ms after the 529 of try 1, but retry-after-ms: 100 asked for 100 ms"]
+        [
+            "*try 2 came * ms after the 529 of try 1, but retry-after-ms: 3000 asked for 3000 ms",
+            "*the tries, as the server saw them:",
+            "*#1 at +0.000s: HTTP 529 -> http_error; scenario 'overloaded_then_ok'*",
+            "*#2 at +0.*s: HTTP 200 -> completed; scenario 'overloaded_then_ok'*",
+        ]
     )
     result.stdout.fnmatch_lines(["*try 2 retried a 400, but it is not retryable"])
     result.stdout.fnmatch_lines(["*retry storm: 6 tries, at most 3 expected"])

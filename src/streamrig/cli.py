@@ -1,4 +1,4 @@
-"""The `streamrig` command: serve, record, import-vcr, show, validate."""
+"""The `streamrig` command: serve, record, import-vcr, show, validate, battery."""
 
 from __future__ import annotations
 
@@ -18,9 +18,18 @@ from aiohttp import web
 from . import _workers
 from ._errors import StreamrigError
 from ._version import __version__
+from .battery import build_cases, progress_line, run_battery, select_cases
 from .record import Profile, Redactor, import_vcr, recording_app
 from .scenario import Provider, Scenario, bundled_path, load_scenarios, with_overrides
-from .server import DEFAULT_MATCH_ON, ScenarioRegistry, ServerState, create_runner, timeline_text
+from .server import (
+    DEFAULT_MATCH_ON,
+    ScenarioRegistry,
+    ServerState,
+    choices_of,
+    create_runner,
+    shapes,
+    timeline_text,
+)
 
 __all__ = ["main"]
 
@@ -217,6 +226,7 @@ def _banner(state: ServerState, host: str, port: int) -> str:
 
   Anthropic SDK   base_url="{url}"
   OpenAI SDK      base_url="{url}/v1"
+  google-genai    http_options={{"base_url": "{url}"}}
   Any API key works. Pick a scenario with the header `x-streamrig-scenario: NAME`
   or the path prefix {url}/s/NAME/ (list: {url}/_streamrig/scenarios).
 
@@ -292,6 +302,7 @@ def record(
         return (
             f"streamrig {__version__}: recording on {url} -> {upstream}; cassettes in {out}/\n"
             f'  Anthropic SDK   base_url="{url}"\n  OpenAI SDK      base_url="{url}/v1"\n'
+            f'  google-genai    http_options={{"base_url": "{url}"}}\n'
             "  Keys are passed through and never written. Ctrl+C stops (an answer cut by it is not saved)."
         )
 
@@ -371,8 +382,30 @@ def import_vcr_command(
     show_default=True,
     help="Scale every wait.",
 )
-def show(path: Path, provider: str | None, attempt: int, seed: int, speed: float) -> None:
-    """Print a scenario's timeline: when each frame goes, its size, its first line."""
+@click.option(
+    "--shape",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Show shape N of the scenario (as streamrig.shapes(..., seed=SEED) makes it), byte for byte.",
+)
+@click.option(
+    "--shape-level",
+    type=click.Choice(["realistic", "sse"]),
+    default="realistic",
+    show_default=True,
+    help="The level of --shape.",
+)
+def show(
+    path: Path,
+    provider: str | None,
+    attempt: int,
+    seed: int,
+    speed: float,
+    shape: int | None,
+    shape_level: str,
+) -> None:
+    """Print a scenario's timeline: when each frame goes, its size, its first line (with
+    --shape: every write's exact bytes)."""
     report = load_scenarios([path])
     for error in report.errors:
         click.echo(str(error), err=True)
@@ -380,12 +413,121 @@ def show(path: Path, provider: str | None, attempt: int, seed: int, speed: float
         sys.exit(1)
     for scenario in report.scenarios:
         chosen = Provider(provider) if provider else (scenario.provider or Provider.ANTHROPIC)
+        if shape is not None:
+            scenario = shapes(scenario, shape + 1, seed=seed, level=shape_level)[shape]
+            if scenario.shape is not None:
+                click.echo(f"# {scenario.name}: {choices_of(scenario.shape).describe()}")
         click.echo(f"# {scenario.name} on {chosen.label}, attempt {attempt}")
         try:
-            click.echo(timeline_text(scenario, chosen, attempt=attempt, seed=seed, speed=speed))
+            text = timeline_text(
+                scenario, chosen, attempt=attempt, seed=seed, speed=speed, raw=shape is not None
+            )
+            click.echo(text)
         except StreamrigError as error:
             click.echo(f"streamrig: {error}", err=True)
             sys.exit(1)
+
+
+@main.command(context_settings={"allow_interspersed_args": False})
+@click.option(
+    "--provider",
+    type=click.Choice([p.value for p in Provider]),
+    default="anthropic",
+    show_default=True,
+    help="The endpoint the client calls (also given to it as STREAMRIG_PROVIDER).",
+)
+@click.option(
+    "--cases",
+    default=None,
+    help="Comma-separated case names, globs or groups (text, shape, fault, retry, recovery).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds before a run counts as hung and is killed.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the results as JSON.",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the results as JUnit XML.",
+)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Cases run at once."
+)
+@click.option(
+    "--shapes",
+    "shape_count",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Shapes per shaped scenario.",
+)
+@click.option(
+    "--shape-level",
+    type=click.Choice(["realistic", "sse"]),
+    default="realistic",
+    show_default=True,
+    help="The level of the shape cases.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the shapes and ids.")
+@click.option("--list", "list_only", is_flag=True, help="List the cases and exit.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def battery(
+    provider: str,
+    cases: str | None,
+    timeout: float,
+    json_path: Path | None,
+    junit_path: Path | None,
+    jobs: int,
+    shape_count: int,
+    shape_level: str,
+    seed: int,
+    list_only: bool,
+    command: tuple[str, ...],
+) -> None:
+    """Run CMD once per case against a mock server and judge each run: `streamrig battery -- CMD ARGS...`."""
+    chosen = Provider(provider)
+    try:
+        selected = select_cases(build_cases(chosen, shape_count, seed, shape_level), cases)
+    except StreamrigError as error:
+        click.echo(f"streamrig: {error}", err=True)
+        sys.exit(2)
+    if list_only:
+        for case in selected:
+            click.echo(f"{case.name:<36} {case.expect.value}")
+        return
+    if not command:
+        click.echo(
+            "streamrig: battery needs a command after `--`: streamrig battery -- CMD ARGS...",
+            err=True,
+        )
+        sys.exit(2)
+    report = run_battery(
+        command,
+        selected,
+        chosen,
+        timeout_s=timeout,
+        jobs=jobs,
+        seed=seed,
+        on_result=lambda done, total, result: click.echo(progress_line(done, total, result)),
+    )
+    click.echo("\n" + report.card())
+    if json_path is not None:
+        report.write_json(json_path)
+    if junit_path is not None:
+        report.write_junit(junit_path)
+    sys.exit(0 if report.ok else 1)
 
 
 @main.command()

@@ -58,6 +58,10 @@ class Rig:
         return self.server.openai_base_url
 
     @property
+    def gemini_base_url(self) -> str:
+        return self.server.gemini_base_url
+
+    @property
     def journal(self) -> list[JournalEntry]:
         """Every request since the last reset, oldest first (each finished, see `Journal.settled`)."""
         return self.server.journal.settled()
@@ -116,8 +120,9 @@ class Rig:
             if taken:
                 write_cassette(path, taken, Redactor(), append=mode == "new")
 
-    def probe(self, source: Any) -> Probe[Any]:
-        """Wrap the client's stream (sync or async) to time each chunk: see `check.timing`."""
+    def probe(self, source: Any = None) -> Probe[Any]:
+        """Wrap the client's stream (sync or async), or with no source note chunks with
+        `probe.note(item)` / `on_token=probe`, to time each chunk: see `check.timing`."""
         return probe(source)
 
     def _find(self, scenario: str | Path | Scenario | Mapping[str, Any]) -> Scenario:

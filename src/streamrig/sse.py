@@ -126,7 +126,10 @@ class SSEDecoder:
         return None
 
     def _dispatch(self) -> ServerSentEvent | None:
-        if not self._data and self._event is None and self._id is None and self._retry is None:
+        if not self._data:
+            # No data line, no event (WHATWG "dispatch the event", step 2): a blank line
+            # after a comment, or an `id:`/`retry:`-only block, dispatches nothing.
+            self._event, self._retry = None, None
             return None
         event = ServerSentEvent(
             data="\n".join(self._data), event=self._event, id=self._id, retry=self._retry

@@ -15,6 +15,7 @@ from ..probe import Probe
 from ._accumulated import UNSET, Adapter, accumulated
 from ._cancelled import Cancellation, cancelled
 from ._neutral import Accumulated, ToolCall, neutral
+from ._pairing import Paired, pair
 from ._recovered import Recovery, recovered
 from ._sent import JournalSource, last_stream, sent_events, sent_message
 from ._timing import Timing, timing
@@ -25,6 +26,7 @@ __all__ = [
     "Cancellation",
     "CheckFailed",
     "Checks",
+    "Paired",
     "Recovery",
     "Timing",
     "ToolCall",
@@ -33,6 +35,7 @@ __all__ = [
     "cancelled",
     "last_stream",
     "neutral",
+    "pair",
     "recovered",
     "sent_events",
     "sent_message",
@@ -62,12 +65,14 @@ class Checks:
     def cancelled(
         self, *, at: float | None = None, probe: Probe[Any] | None = None, within_ms: float = 100.0
     ) -> Cancellation:
-        """The server saw the client close within `within_ms` of the cancel."""
+        """The server saw the client close before the stream's end and wrote nothing after;
+        given `at=` or `probe=`, within `within_ms` of the cancel."""
         __tracebackhide__ = True
         return cancelled(self._source, at=at, probe=probe, within_ms=within_ms)
 
     def timing(self, probe: Probe[Any], **budgets: Any) -> Timing:
-        """TTFT, gaps, chunks/s and per-chunk overhead against budgets (ms)."""
+        """TTFT, gaps, chunks/s and per-chunk overhead (chunks paired with the server's
+        events by content) against budgets (ms)."""
         __tracebackhide__ = True
         return timing(self._source, probe, **budgets)
 

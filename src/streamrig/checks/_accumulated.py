@@ -31,6 +31,7 @@ class _Unset:
 UNSET: Any = _Unset()
 
 Adapter = Callable[[Any], Mapping[str, Any]]
+FIELDS = ("text", "tool_calls", "thinking", "refusal", "stop_reason")
 
 
 def accumulated(
@@ -84,7 +85,7 @@ def _produced_fields(
     if produced is None:
         return {}
     if adapter is not None:
-        return dict(adapter(produced))
+        return _adapted(adapter(produced))
     mapping = to_mapping(produced)
     kind = provider_of(mapping) if mapping is not None else None
     if mapping is None or kind is None:
@@ -97,10 +98,28 @@ def _produced_fields(
             f"check.accumulated: got a {kind.label} result, but the last request went to {provider.label}"
         )
     fields = neutral(mapping, kind)
-    return {
-        name: getattr(fields, name)
-        for name in ("text", "tool_calls", "thinking", "refusal", "stop_reason")
-    }
+    return {name: getattr(fields, name) for name in FIELDS}
+
+
+def _adapted(fields: Any) -> dict[str, Any]:
+    """What an adapter returned: only fields this check compares, at least one of them."""
+    if not isinstance(fields, Mapping):
+        raise UsageError(
+            f"check.accumulated: the adapter returned a {type(fields).__name__}; return a dict "
+            f"with some of {', '.join(FIELDS)}"
+        )
+    unknown = [repr(name) for name in fields if name not in FIELDS]
+    if unknown or not fields:
+        returned = (
+            f"{', '.join(unknown)}, which this check does not compare (a typo?)"
+            if unknown
+            else "no field, so nothing would be compared"
+        )
+        raise UsageError(
+            f"check.accumulated: the adapter returned {returned}; return a dict with some of "
+            f"{', '.join(FIELDS)}"
+        )
+    return dict(fields)
 
 
 def _problems(expected: Accumulated, got: Mapping[str, Any]) -> Iterable[str]:

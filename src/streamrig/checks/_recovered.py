@@ -44,7 +44,9 @@ def recovered(
     problems.extend(_outcome_problems(tries[-1], result, error))
     waits = tuple((b.time - a.time) * 1000 for a, b in itertools.pairwise(tries))
     if problems:
-        history = "\n    ".join(_line(entry) for entry in tries)
+        history = "\n    ".join(
+            _line(number, entry, tries[0].time) for number, entry in enumerate(tries, start=1)
+        )
         raise CheckFailed(
             "streamrig: the client did not recover as it should\n  "
             + "\n  ".join(problems)
@@ -128,5 +130,6 @@ def _outcome_problems(last: JournalEntry, result: Any, error: Any) -> Any:
         yield f"every try failed (last: HTTP {last.status}), but the client returned a result"
 
 
-def _line(entry: JournalEntry) -> str:
-    return f"#{entry.id} at {entry.time % 1000:.3f}s: HTTP {entry.status or '-'} -> {entry.outcome.value}; {describe_entry(entry)}"
+def _line(number: int, entry: JournalEntry, first: float) -> str:
+    """`#2 at +0.512s: HTTP 200 -> completed; ...`: the try, and its time from the first try."""
+    return f"#{number} at +{entry.time - first:.3f}s: HTTP {entry.status or '-'} -> {entry.outcome.value}; {describe_entry(entry)}"

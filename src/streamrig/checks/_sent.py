@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import UsageError
+from ..jsonstream import StreamDecoder
 from ..providers import wire_format
 from ..scenario import Provider
 from ..server import Journal, JournalEntry, MockServer, Outcome, settle
-from ..sse import SSEDecoder
 
 __all__ = [
+    "Channel",
     "JournalSource",
     "SentEvent",
+    "carried",
     "ended_early",
     "journal_of",
     "last_stream",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 JournalSource = Journal | MockServer | Iterable[JournalEntry]
+Channel = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ def last_stream(source: JournalSource, *, include_errors: bool = False) -> Journ
 
 def sent_events(entry: JournalEntry) -> list[SentEvent]:
     """The events of a streamed answer, each with the time its last byte was written."""
-    decoder = SSEDecoder()
+    decoder = StreamDecoder()  # SSE, or a streamed JSON array (Gemini without alt=sse)
     events: list[SentEvent] = []
     offset = 0
     data = bytes(entry.sent)
@@ -91,3 +94,39 @@ def _parsed(text: str) -> Any:
 def ended_early(entry: JournalEntry) -> bool:
     """Whether the server cut this stream short on purpose (a fault)."""
     return entry.outcome in (Outcome.RESET, Outcome.TRUNCATED, Outcome.ERROR_EVENT, Outcome.STALLED)
+
+
+def carried(data: Any) -> tuple[Channel, str] | None:
+    """The text an event carries, and the channel it belongs to (a block, a tool call)."""
+    if not isinstance(data, Mapping):
+        return None
+    if "choices" in data:
+        for choice in data.get("choices") or []:
+            delta = choice.get("delta") or {}
+            where = choice.get("index")
+            for name in ("content", "refusal"):
+                if delta.get(name):
+                    return (name, where), str(delta[name])
+            for call in delta.get("tool_calls") or []:
+                arguments = (call.get("function") or {}).get("arguments")
+                if arguments:
+                    return ("tool", where, call.get("index")), str(arguments)
+        return None
+    if "candidates" in data:  # Gemini: a chunk's text or thought parts
+        for candidate in data.get("candidates") or []:
+            for part in (candidate.get("content") or {}).get("parts") or []:
+                if isinstance(part, Mapping) and part.get("text"):
+                    name = "thought" if part.get("thought") else "text"
+                    return (name, candidate.get("index")), str(part["text"])
+        return None
+    kind = data.get("type")
+    if kind == "content_block_delta":
+        delta = data.get("delta") or {}
+        for name in ("text", "thinking", "partial_json"):
+            if isinstance(delta.get(name), str):
+                return (name, data.get("index")), delta[name]
+        return None
+    if isinstance(kind, str) and kind.endswith(".delta") and isinstance(data.get("delta"), str):
+        where = (data.get("output_index"), data.get("content_index"), data.get("summary_index"))
+        return (kind, *where), data["delta"]
+    return None

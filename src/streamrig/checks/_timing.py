@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,17 +11,18 @@ from typing import Any
 
 from .._errors import CheckFailed, UsageError
 from ..probe import Probe
-from ..scenario import Provider
 from ..server import JournalEntry
 from ._accumulated import describe_entry
-from ._sent import JournalSource, SentEvent, last_stream, sent_events
+from ._pairing import pair
+from ._sent import JournalSource, last_stream, sent_events
 
 __all__ = ["Timing", "timing"]
 
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """What the probe measured (ms, and chunks per second)."""
+    """What the probe measured (ms, and chunks per second). The overheads are NaN for a
+    probe that kept no items (`keep_items=False`): there is nothing to pair."""
 
     ttft_ms: float
     max_gap_ms: float
@@ -30,10 +32,14 @@ class Timing:
     chunks: int
 
     def table(self) -> str:
+        overhead = (
+            "overhead not measured (keep_items=False)"
+            if math.isnan(self.overhead_p95_ms)
+            else f"overhead per chunk p50 {self.overhead_p50_ms:.2f} ms / p95 {self.overhead_p95_ms:.2f} ms"
+        )
         return (
             f"time to first chunk {self.ttft_ms:.1f} ms, largest gap {self.max_gap_ms:.1f} ms, "
-            f"{self.tokens_per_s:.1f} chunks/s, overhead per chunk p50 {self.overhead_p50_ms:.2f} ms / "
-            f"p95 {self.overhead_p95_ms:.2f} ms, {self.chunks} chunks"
+            f"{self.tokens_per_s:.1f} chunks/s, {overhead}, {self.chunks} chunks"
         )
 
 
@@ -49,7 +55,8 @@ def timing(
 ) -> Timing:
     """Judge a probed client run. TTFT is from the request's arrival at the server to the
     client's first chunk; overhead is each chunk's arrival at the client minus the moment
-    the server finished writing it (its p95 is held to `overhead_ms`)."""
+    the server finished writing the event that chunk carries, paired by content (its p95
+    is held to `overhead_ms`). `UsageError` when a chunk matches nothing the server sent."""
     __tracebackhide__ = True
     if not probe.times:
         raise UsageError(
@@ -58,7 +65,7 @@ def timing(
     entry = request or last_stream(source)
     # Overhead is measured from each frame's actual send: only these two see lateness.
     _server_on_time(entry, {"time to first chunk": ttft_ms, "largest gap": max_gap_ms})
-    measured = _measure(entry, probe)
+    measured = _measure(entry, probe, overhead_ms is not None)
     budgets = [
         ("time to first chunk", measured.ttft_ms, ttft_ms, "ms", False),
         ("largest gap between chunks", measured.max_gap_ms, max_gap_ms, "ms", False),
@@ -99,49 +106,25 @@ def _server_on_time(entry: JournalEntry, budgets_ms: Mapping[str, float | None])
         )
 
 
-def _measure(entry: JournalEntry, probe: Probe[Any]) -> Timing:
+def _measure(entry: JournalEntry, probe: Probe[Any], need_overhead: bool) -> Timing:
     times = probe.times
     gaps = [(b - a) * 1000 for a, b in itertools.pairwise(times)]
     span = times[-1] - times[0]
-    overheads = [(t - sent) * 1000 for t, sent in zip(times, _send_times(entry, len(times)))]
+    if need_overhead or len(probe.items) == len(times):
+        overheads = [p.overhead_ms for p in pair(probe, sent_events(entry))]
+        p50, p95 = statistics.median(overheads), _p95(overheads)
+    else:
+        p50 = p95 = math.nan  # no items kept: nothing to pair, and no budget asks for it
     return Timing(
         ttft_ms=(times[0] - entry.time) * 1000,
         max_gap_ms=max(gaps, default=0.0),
         tokens_per_s=(len(times) - 1) / span if span > 0 else float("inf"),
-        overhead_p50_ms=statistics.median(overheads) if overheads else 0.0,
-        overhead_p95_ms=_p95(overheads),
+        overhead_p50_ms=p50,
+        overhead_p95_ms=p95,
         chunks=len(times),
     )
 
 
-def _send_times(entry: JournalEntry, chunks: int) -> list[float]:
-    """The server's send time for each chunk: content events if the client yields one per
-    content delta, else every event (a client that yields raw events)."""
-    events = sent_events(entry)
-    content = [e.sent_at for e in events if _is_content(e, entry.provider)]
-    if len(content) >= chunks or len(events) < chunks:
-        return content
-    return [e.sent_at for e in events]
-
-
-def _is_content(event: SentEvent, provider: str | None) -> bool:
-    data = event.data
-    if not isinstance(data, Mapping):
-        return False
-    if provider == Provider.OPENAI_CHAT.value:
-        return any(_has_delta(c.get("delta") or {}) for c in data.get("choices") or [])
-    kind = str(data.get("type", ""))
-    return kind == "content_block_delta" or (
-        kind.startswith("response.") and kind.endswith(".delta")
-    )
-
-
-def _has_delta(delta: Mapping[str, Any]) -> bool:
-    return bool(delta.get("content") or delta.get("refusal") or delta.get("tool_calls"))
-
-
 def _p95(values: list[float]) -> float:
-    if not values:
-        return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]

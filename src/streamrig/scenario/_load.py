@@ -263,13 +263,13 @@ def _attempt(item: Mapping[str, Any]) -> Attempt:
 
 def _reply(data: Mapping[str, Any]) -> Reply:
     stop = data.get("stop")
-    chunking = data.get("chunking", "words")
+    chunking = data.get("chunking")
     return Reply(
         parts=tuple(_part(item) for item in data["reply"]),
         stop=(STOP_ALIASES.get(stop) or StopReason(stop)) if stop else None,
         stop_sequence=data.get("stop_sequence"),
         usage=Usage(**data.get("usage", {})),
-        chunking=chunking if isinstance(chunking, int) else Chunking(chunking),
+        chunking=chunking if chunking is None or isinstance(chunking, int) else Chunking(chunking),
     )
 
 
@@ -300,7 +300,8 @@ def scenario_from_sse(body: bytes, name: str, source: Path | str | None = None) 
     if provider is None:
         raise ScenarioError(
             "cannot tell which provider this SSE body is from: expected an Anthropic "
-            "`message_start`, a Responses `response.created` or a `chat.completion.chunk`",
+            "`message_start`, a Responses `response.created`, a `chat.completion.chunk` or Gemini "
+            "`candidates`",
             path=source,
             line=1,
         )
@@ -318,4 +319,6 @@ def infer_provider(body: bytes) -> Provider | None:
         return Provider.OPENAI_RESPONSES
     if b"chat.completion.chunk" in head:
         return Provider.OPENAI_CHAT
+    if b'"candidates"' in head:
+        return Provider.GEMINI
     return None

@@ -29,6 +29,8 @@ __all__ = [
     "RefusalPart",
     "Reply",
     "Scenario",
+    "Shape",
+    "ShapeLevel",
     "Step",
     "StopReason",
     "TextPart",
@@ -46,6 +48,7 @@ class Provider(str, enum.Enum):
     ANTHROPIC = "anthropic"
     OPENAI_CHAT = "openai-chat"
     OPENAI_RESPONSES = "openai-responses"
+    GEMINI = "gemini"
 
     @property
     def label(self) -> str:
@@ -63,11 +66,14 @@ _ROUTES = {
     "/v1/messages": Provider.ANTHROPIC,
     "/chat/completions": Provider.OPENAI_CHAT,
     "/responses": Provider.OPENAI_RESPONSES,
+    ":streamGenerateContent": Provider.GEMINI,
+    ":generateContent": Provider.GEMINI,
 }
 _LABELS = {
     Provider.ANTHROPIC: "Anthropic Messages",
     Provider.OPENAI_CHAT: "OpenAI Chat Completions",
     Provider.OPENAI_RESPONSES: "OpenAI Responses",
+    Provider.GEMINI: "Google Gemini",
 }
 
 
@@ -162,7 +168,7 @@ class Reply:
     stop: StopReason | None = None  # None: tool_use if the reply calls a tool, else end_turn
     stop_sequence: str | None = None
     usage: Usage = field(default_factory=Usage)
-    chunking: Chunking | int = Chunking.WORDS
+    chunking: Chunking | int | None = None  # None: text by words, tool JSON by tokens
 
     @property
     def stop_reason(self) -> StopReason:
@@ -273,6 +279,29 @@ class Fault:
         return f"{what} {where}".strip()
 
 
+class ShapeLevel(str, enum.Enum):
+    """How far a shape may stray from the provider's own bytes."""
+
+    REALISTIC = "realistic"  # what the provider (or a gateway in front of it) really sends
+    SSE = "sse"  # anything the SSE specification allows
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A variant of a stream's bytes with the same meaning, drawn from `seed` alone.
+
+    `index` is only a label (`shape-7`); the bytes depend on `seed` and `level`.
+    """
+
+    seed: int
+    level: ShapeLevel = ShapeLevel.REALISTIC
+    index: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"shape-{self.index}" if self.index is not None else f"shape seed={self.seed}"
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """How try N of the same request is answered: an HTTP error, or the stream (with its faults)."""
@@ -367,6 +396,7 @@ class Scenario:
     recording: Recording | None = None  # a cassette interaction: replayed as recorded
     request: RecordedRequest | None = None  # ... matched to requests by this
     line_endings: str = "\n"  # "\r\n" or "\r" to test a client's line splitting
+    shape: Shape | None = None  # a variant of the bytes with the same meaning (streamrig.shapes)
 
     def attempt(self, number: int) -> Attempt:
         """What answers try `number` (1-based); the last entry repeats; none: play as written."""

@@ -7,6 +7,7 @@ from ._passthrough import PassThrough
 from ._process import ProcessServer
 from ._schedule import Ending, Frame, Hold, Plan, final_message, plan_stream
 from ._select import ScenarioRegistry, UnknownScenario
+from ._shapes import ShapeChoices, choices_of, shapes, variant_seed
 from ._show import timeline_text
 from ._state import ServerState
 from ._thread import MockServer
@@ -30,12 +31,16 @@ __all__ = [
     "RequestKey",
     "ScenarioRegistry",
     "ServerState",
+    "ShapeChoices",
     "UnknownScenario",
+    "choices_of",
     "create_app",
     "create_runner",
     "final_message",
     "plan_stream",
     "redact_headers",
     "settle",
+    "shapes",
     "timeline_text",
+    "variant_seed",
 ]

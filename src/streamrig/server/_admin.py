@@ -8,7 +8,8 @@ from aiohttp import web
 
 from .._errors import ScenarioError
 from .._version import __version__
-from ..scenario import Scenario, scenario_from_text
+from ..providers import carries
+from ..scenario import Provider, Scenario, scenario_from_text
 from ._state import STATE_KEY
 
 __all__ = ["add_admin_routes", "describe"]
@@ -30,7 +31,7 @@ def describe(scenario: Scenario) -> dict[str, Any]:
     return {
         "name": scenario.name,
         "description": scenario.description,
-        "providers": [p.value for p in scenario.providers],
+        "providers": [p.value for p in Provider if carries(scenario, p)],
         "kind": "reply" if scenario.reply else ("events" if scenario.steps is not None else "sse"),
         "source": str(scenario.source) if scenario.source else None,
         "match": {k: v for k, v in vars_of(match).items() if v is not None} if match else None,

@@ -19,9 +19,8 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, fields, replace
 
-from ..providers import EncodeContext, IdMarkers, WireFormat, draw_id
+from ..providers import EncodeContext, IdMarkers, WireEvent, WireFormat, draw_id
 from ..scenario import ErrorEventStep, EventStep, RawStep, Scenario, Timing, WaitStep
-from ..sse import encode_event, split_events
 from ._timeline import Frames, Gaps, first_content, schedule
 
 __all__ = ["Template", "clear_templates", "template_for", "timeline"]
@@ -128,7 +127,7 @@ def _key(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> tuple[Hash
             isinstance(s, ErrorEventStep) for s in scenario.steps
         ):
             return None  # the provider's error event may depend on the request
-        return (id(scenario), wire.provider, None)
+        return (id(scenario), wire.provider, ctx.framing, None)
     facts = tuple(
         getattr(ctx, f.name)
         for f in fields(ctx)
@@ -206,15 +205,29 @@ def _reply_template(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) ->
         template = _joined([e.data for e in recorded], [True] * len(recorded), 0)
         template.at_s = [max(0.0, e.t - start) for e in recorded]
         return template
+    framing = ctx.framing
     if scenario.body is not None:
-        pieces = split_events(scenario.body)
+        pieces = framing.body(scenario.body)
         return _joined(pieces, [True] * len(pieces), 0)
     if scenario.steps is not None:
         return _steps_template(scenario, wire, ctx, ending)
     assert scenario.reply is not None
     events = wire.encode(scenario.reply, ctx)
-    data = [_with_endings(e.encode(), ending) for e in events]
-    return _joined(data, [e.content for e in events], first_content(events))
+    data = [_with_endings(framing.frame(e, i == 0), ending) for i, e in enumerate(events)]
+    return _closed(_joined(data, [e.content for e in events], first_content(events)), ctx)
+
+
+def _closed(template: Template, ctx: EncodeContext) -> Template:
+    """The framing's closing bytes (a JSON array's `]`), if it has any, as a last frame."""
+    close = ctx.framing.close()
+    if not close:
+        return template
+    template.body += close
+    template.ends.append(template.ends[-1] + len(close) if template.ends else len(close))
+    template.content.append(False)
+    if template.waits is not None:
+        template.waits.append(0.0)
+    return template
 
 
 def _steps_template(
@@ -229,18 +242,19 @@ def _steps_template(
             continue
         if isinstance(step, RawStep):
             piece = step.raw
-        elif isinstance(step, ErrorEventStep):
-            event = wire.error_event(step.error_type, step.message, ctx)
-            piece = _with_endings(event.encode(), ending)
         else:
-            assert isinstance(step, EventStep)
-            piece = _with_endings(encode_event(step.data, step.event), ending)
+            if isinstance(step, ErrorEventStep):
+                event = wire.error_event(step.error_type, step.message, ctx)
+            else:
+                assert isinstance(step, EventStep)
+                event = WireEvent(step.data, step.event)
+            piece = _with_endings(ctx.framing.frame(event, not data), ending)
         data.append(piece)
         waits.append(wait)
         wait = 0.0
     template = _joined(data, [True] * len(data), 0)
     template.waits = waits
-    return template
+    return _closed(template, ctx)
 
 
 def _joined(data: Sequence[bytes], content: list[bool], first: int) -> Template:
@@ -253,4 +267,5 @@ def _joined(data: Sequence[bytes], content: list[bool], first: int) -> Template:
 
 
 def _with_endings(data: bytes, ending: bytes) -> bytes:
-    return data if ending == b"\n" else data.replace(b"\n", ending)
+    # "\n" (the default) keeps the provider's own endings (Gemini's are CRLF).
+    return data if ending == b"\n" else data.replace(b"\r\n", b"\n").replace(b"\n", ending)

@@ -80,6 +80,8 @@ class ServerState:
             include_usage=request.include_usage or not stream,
             input_chars=request.input_chars,
             chaos=chaos or random.Random(),
+            settings=request.settings,
+            framing=request.framing,
         )
 
 

@@ -63,6 +63,11 @@ class MockServer(ServesOnThread):
         return self.url + "/v1"
 
     @property
+    def gemini_base_url(self) -> str:
+        """google-genai's `HttpOptions(base_url=...)`: the SDK adds `/v1beta/models/...` itself."""
+        return self.url
+
+    @property
     def journal(self) -> Journal:
         return self.state.journal
 
