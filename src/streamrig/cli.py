@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import shutil
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -14,6 +15,7 @@ import click
 import yaml
 from aiohttp import web
 
+from . import _workers
 from ._errors import StreamrigError
 from ._version import __version__
 from .battery import build_cases, progress_line, run_battery, select_cases
@@ -84,6 +86,15 @@ def main() -> None:
     is_flag=True,
     help="Accept follow-up requests the real API would refuse (unanswered tool calls, unknown ids).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes sharing the port (SO_REUSEPORT), for load beyond one core; "
+    "the admin API answers for all of them.",
+)
+@click.option("--worker-dir", type=click.Path(path_type=Path), hidden=True)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -95,6 +106,8 @@ def serve(
     faults: tuple[str, ...],
     match_on: str,
     lenient: bool,
+    workers: int,
+    worker_dir: Path | None,
 ) -> None:
     """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library.
 
@@ -103,7 +116,7 @@ def serve(
     report = load_scenarios(paths or [bundled_path()])
     if faults:
         report.scenarios = _with_faults(report.scenarios, faults)
-    for error in report.errors:
+    for error in report.errors if worker_dir is None else ():  # the supervisor said it once
         click.echo(f"streamrig: {error}", err=True)
     if report.errors and strict:
         click.echo(f"streamrig: {len(report.errors)} problem(s); not starting (--strict)", err=True)
@@ -129,8 +142,11 @@ def serve(
     state.lenient = lenient
     state.journal.limit = SERVE_JOURNAL_LIMIT  # a long-running server keeps the recent past
     registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
+    if workers > 1:
+        argv = _worker_argv(click.get_current_context().params)
+        sys.exit(_supervise(state, argv, host, port, workers))
     try:
-        asyncio.run(_serve(state, host, port))
+        asyncio.run(_serve(state, host, port, worker_dir))
     except OSError as error:
         click.echo(
             f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True
@@ -138,15 +154,62 @@ def serve(
         sys.exit(1)
 
 
-async def _serve(state: ServerState, host: str, port: int) -> None:
+async def _serve(state: ServerState, host: str, port: int, worker_dir: Path | None = None) -> None:
     runner = create_runner(state, shutdown_timeout=0.05)
+    if worker_dir is not None:  # one of `--workers N`: the supervisor prints the banner
+        _workers.fan_out(runner.app, worker_dir)
+        await _run_until_stopped(runner, host, port, None, worker_dir)
+        return
     await _run_until_stopped(
         runner, host, port, lambda url: _banner(state, host, int(url.rsplit(":", 1)[1]))
     )
 
 
+def _supervise(state: ServerState, argv: list[str], host: str, port: int, workers: int) -> int:
+    try:
+        reserved = _workers.reserve_port(host, port)
+    except OSError as error:
+        click.echo(
+            f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True
+        )
+        return 1
+    port = int(reserved.getsockname()[1])
+    folder = _workers.workers_folder()
+    argv = [*argv, "--port", str(port)]
+
+    def announce() -> None:
+        if _workers.wait_for_workers(folder, workers):
+            click.echo(_banner(state, host, port) + f"\n{workers} workers share the port.")
+
+    try:
+        return _workers.supervise(argv, workers, folder, announce)
+    finally:
+        reserved.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _worker_argv(params: dict[str, Any]) -> list[str]:
+    """The command line of one worker: this `serve`, minus --workers and --port."""
+    argv = [sys.executable, "-m", "streamrig", "serve", *map(str, params["paths"])]
+    argv += ["--host", params["host"], "--speed", repr(params["speed"])]
+    argv += ["--match-on", params["match_on"]]
+    if params["seed"] is not None:
+        argv += ["--seed", str(params["seed"])]
+    if params["default"] is not None:
+        argv += ["--default", params["default"]]
+    for fault in params["faults"]:
+        argv += ["--fault", fault]
+    if params["lenient"]:
+        argv.append("--lenient")
+    return argv
+
+
 async def _run_until_stopped(
-    runner: web.AppRunner, host: str, port: int, banner: Callable[[str], str]
+    runner: web.AppRunner,
+    host: str,
+    port: int,
+    banner: Callable[[str], str] | None,
+    worker_dir: Path | None = None,
 ) -> None:
     """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound.
 
@@ -159,8 +222,14 @@ async def _run_until_stopped(
         loop.add_signal_handler(sig, stop.set)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
-        click.echo(banner(f"http://{host}:{int(runner.addresses[0][1])}"))
+        await web.TCPSite(runner, host, port, reuse_port=worker_dir is not None).start()
+        if worker_dir is not None:
+            await web.TCPSite(
+                runner, "127.0.0.1", 0
+            ).start()  # private: the other workers' admin calls
+            _workers.publish_port(worker_dir, int(runner.addresses[-1][1]))
+        if banner is not None:
+            click.echo(banner(f"http://{host}:{int(runner.addresses[0][1])}"))
         await stop.wait()
         click.echo("streamrig: stopping", err=True)
     finally:

@@ -23,6 +23,7 @@ from . import MockServer, shapes
 from ._errors import UsageError
 from .rig import Played, Rig
 from .scenario import Scenario, bundled_path
+from .server import ProcessServer
 
 __all__ = ["StreamrigSettings"]
 
@@ -43,6 +44,7 @@ class StreamrigSettings:
     upstream: str | None
     bundled: bool
     lenient: bool = False
+    server: str = "thread"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -102,6 +104,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "Accept follow-up requests the real API would refuse (unanswered tool calls, unknown ids).",
             {"action": "store_true"},
             "bool",
+        ),
+        (
+            "server",
+            "Where the session's server runs: thread (in the test's process; the default) or "
+            "process (its own process: a busy test cannot make its frames late; ~0.5 s to start).",
+            {"choices": ("thread", "process")},
+            "string",
         ),
     ]
     for name, help_text, kwargs, ini_type in options:
@@ -178,17 +187,20 @@ def _merge_settings(config: pytest.Config) -> StreamrigSettings:
         upstream=pick("upstream"),
         bundled=not pick("no_bundled"),
         lenient=bool(pick("lenient")),
+        server=str(pick("server") or "thread"),
     )
 
 
 @pytest.fixture(scope="session")
 def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
-    """The session's MockServer: the project's folders, then the bundled library, on its own thread."""
+    """The session's MockServer: the project's folders, then the bundled library, on its own
+    thread (or, with --streamrig-server=process, in its own process)."""
     settings = settings_of(pytestconfig)
     # Precedence: the project's own scenarios come before the bundled library, both for
     # names and for `match` rules (scenarios added at run time come before both).
     library = [bundled_path()] if settings.bundled else []
-    server = MockServer(
+    kind = ProcessServer if settings.server == "process" else MockServer
+    server = kind(
         [*settings.scenario_dirs, *library],
         seed=settings.seed,
         speed=settings.speed,

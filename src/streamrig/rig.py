@@ -106,15 +106,15 @@ class Rig:
                 f"recording {path} needs an upstream: --streamrig-upstream URL (or ini streamrig_upstream)"
             )
         replayed = [] if mode == "all" or not exists else collect_scenarios(path)
-        self.server.state.registry.use_recordings(
+        self.server.use_recordings(
             [with_overrides(s, overrides, source=str(path)) for s in replayed]
         )
         recorder = PassThrough(str(upstream), always=not replayed) if records else None
-        self.server.state.passthrough = recorder
+        self.server.set_passthrough(recorder)
         try:
             yield path
         finally:
-            self.server.state.passthrough = None
+            self.server.set_passthrough(None)
             taken = recorder.taken() if recorder else []
             if taken:
                 write_cassette(path, taken, Redactor(), append=mode == "new")
@@ -128,14 +128,14 @@ class Rig:
         """A loaded scenario, a path, a mapping or a Scenario; else a name in the folders."""
         if (
             isinstance(scenario, str)
-            and not self.server.state.registry.has(scenario)
+            and not self.server.has(scenario)
             and not scenario.endswith(SCENARIO_SUFFIXES)
         ):
             for folder in self.scenario_dirs:
                 for suffix in SCENARIO_SUFFIXES:
                     if (folder / f"{scenario}{suffix}").is_file():
                         return self.server.resolve(folder / f"{scenario}{suffix}")
-            known = sorted(s.name for s in self.server.state.registry.all())
+            known = self.server.names()
             raise UsageError(
                 f"no scenario named {scenario!r}: not loaded ({', '.join(known)}) and not in "
                 f"{', '.join(map(str, self.scenario_dirs)) or 'any scenario folder'}"

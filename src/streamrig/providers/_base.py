@@ -29,6 +29,7 @@ __all__ = [
     "Call",
     "EncodeContext",
     "Framing",
+    "IdMarkers",
     "ProviderRequest",
     "RequestError",
     "RequestSettings",
@@ -36,6 +37,7 @@ __all__ = [
     "WireFormat",
     "chunk_json",
     "chunk_text",
+    "draw_id",
     "estimate_tokens",
     "generated_text",
     "random_base62",
@@ -190,6 +192,7 @@ _WORD = re.compile(r"\s*\S+|\s+")
 # ` City`, `"}` (as the recorded Chat stream has it) and `": "` stays one piece.
 _JSON_TOKEN = re.compile(r"\s?\w{1,10}|\s?(?:[^\w\s]|\s(?=[^\w\s])){1,6}|\s+")
 _BASE62 = string.digits + string.ascii_letters
+_HEX = "0123456789abcdef"
 
 
 def chunk_text(text: str, chunking: Chunking | int | None) -> list[str]:
@@ -245,11 +248,38 @@ def estimate_tokens(text: str) -> int:
 
 
 def random_base62(rng: random.Random, length: int) -> str:
-    return "".join(rng.choice(_BASE62) for _ in range(length))
+    return draw_id(rng, _BASE62, length)
 
 
 def random_hex(rng: random.Random, length: int) -> str:
-    return "".join(rng.choice("0123456789abcdef") for _ in range(length))
+    return draw_id(rng, _HEX, length)
+
+
+def draw_id(rng: random.Random, alphabet: str, length: int) -> str:
+    """`length` characters of `alphabet` from `rng`: every random id an encoder makes comes
+    from here, so a template encoding (see `IdMarkers`) can mark where each id lands."""
+    if isinstance(rng, IdMarkers):
+        return rng.mark(alphabet, length)
+    choice = rng.choice
+    return "".join([choice(alphabet) for _ in range(length)])
+
+
+class IdMarkers(random.Random):
+    """Stands in for a request's rng while a reply is encoded once as a template: each id
+    drawn is a unique marker of the same length, and `draws` lists them in order, so a
+    request fills its own ids in by drawing the same (alphabet, length) from its own rng."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draws: list[tuple[str, int, str]] = []  # (alphabet, length, marker)
+
+    def mark(self, alphabet: str, length: int) -> str:
+        taken = {marker for _, _, marker in self.draws}
+        marker = "".join(self.choice(alphabet) for _ in range(length))
+        while marker in taken:
+            marker = "".join(self.choice(alphabet) for _ in range(length))
+        self.draws.append((alphabet, length, marker))
+        return marker
 
 
 def text_of_content(content: Any) -> str:

@@ -153,8 +153,7 @@ def _parse_yaml(
     text: str, source: Path | str | None
 ) -> tuple[Any, dict[tuple[str | int, ...], int], list[ScenarioError]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _compose_and_construct(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -166,6 +165,20 @@ def _parse_yaml(
     if node is not None:
         _map_lines(node, (), lines)
     return data, lines, duplicate_keys(node, source)
+
+
+# libyaml's parser when PyYAML has it (several times faster), the pure-Python one else.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
+    """One parse: the node tree (for line numbers) and the data built from it."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
 
 
 def _map_lines(

@@ -80,6 +80,9 @@ _LABELS = {
 }
 
 
+_ALL_PROVIDERS = tuple(Provider)  # per request: iterating the enum each time costs
+
+
 class StopReason(str, enum.Enum):
     """Why a reply ends, in provider-neutral terms (Anthropic's names); mapped per provider."""
 
@@ -480,4 +483,4 @@ class Scenario:
     @property
     def providers(self) -> tuple[Provider, ...]:
         """The endpoints this scenario can answer on (before feature checks)."""
-        return tuple(Provider) if self.provider is None else (self.provider,)
+        return _ALL_PROVIDERS if self.provider is None else (self.provider,)

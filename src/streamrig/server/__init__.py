@@ -4,6 +4,7 @@ from ._app import MAX_BODY_BYTES, SCENARIO_HEADER, create_app, create_runner
 from ._journal import FrameRecord, Journal, JournalEntry, Outcome, redact_headers, settle
 from ._match import DEFAULT_MATCH_ON, NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough
+from ._process import ProcessServer
 from ._schedule import Ending, Frame, Hold, Plan, final_message, plan_stream
 from ._select import ScenarioRegistry, UnknownScenario
 from ._shapes import ShapeChoices, choices_of, shapes, variant_seed
@@ -26,6 +27,7 @@ __all__ = [
     "Outcome",
     "PassThrough",
     "Plan",
+    "ProcessServer",
     "RequestKey",
     "ScenarioRegistry",
     "ServerState",

@@ -25,7 +25,7 @@ from ._player import play
 from ._replay import recorded_headers, recorded_response, wait_for_headers
 from ._schedule import as_stream, check_provider, final_message, plan_stream, stream_duration
 from ._select import UnknownScenario
-from ._state import STATE_KEY, ServerState, fingerprint
+from ._state import STATE_KEY, UNSEEDED, ServerState, fingerprint
 
 __all__ = ["MAX_BODY_BYTES", "SCENARIO_HEADER", "create_app", "create_runner"]
 
@@ -79,7 +79,7 @@ async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
         body=None,
         provider=wire.provider.value,
     )
-    rng = random.Random()
+    rng = UNSEEDED
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:

@@ -12,13 +12,15 @@ from .._errors import ProviderMismatch
 from ..jsonstream import StreamDecoder
 from ..providers import EncodeContext, WireFormat, reply_of
 from ..scenario import Attempt, EventStep, RawStep, Scenario
+from ._encoded import timeline
 from ._faults import Ending, Plan, apply_faults
 from ._shapes import shape_plan, shape_scenario
-from ._timeline import Frame, Hold, timeline
+from ._timeline import Frame, Frames, Hold
 
 __all__ = [
     "Ending",
     "Frame",
+    "Frames",
     "Hold",
     "Plan",
     "as_stream",

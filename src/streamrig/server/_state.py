@@ -20,7 +20,7 @@ from ._journal import Journal
 from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
 
-__all__ = ["STATE_KEY", "ServerState", "fingerprint"]
+__all__ = ["STATE_KEY", "UNSEEDED", "ServerState", "fingerprint"]
 
 
 class ServerState:
@@ -69,7 +69,9 @@ class ServerState:
     def rng(self, fingerprint: str, occurrence: int, purpose: str = "ids") -> random.Random:
         """Ids (and, by purpose, jitter) come from here: seeded, a request repeats exactly."""
         if self.seed is None:
-            return random.Random()
+            # Each request its own generator: an answer that waits (stream: false) must
+            # draw the ids it promised (conversations remember them) whatever others draw.
+            return random.Random(UNSEEDED.getrandbits(64))
         digest = hashlib.sha256(
             f"{self.seed}:{purpose}:{fingerprint}:{occurrence}".encode()
         ).digest()
@@ -115,6 +117,9 @@ def fingerprint(route: str, body: Any) -> str:
     return hashlib.sha256(f"{route}\n{canonical}".encode()).hexdigest()
 
 
+# Without a seed every request draws from one shared generator: seeding a fresh one
+# from the OS costs ~15 us, several times per request.
+UNSEEDED = random.Random()
 _SEEDED_EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z
 
 STATE_KEY = web.AppKey("streamrig_state", ServerState)

@@ -10,6 +10,7 @@ from .._errors import UsageError
 from ..scenario import Scenario, ScenarioSource, collect_scenarios
 from ._app import create_runner
 from ._journal import Journal
+from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
 from ._state import ServerState
 
@@ -105,6 +106,22 @@ class MockServer(ServesOnThread):
             label = scenario.name if isinstance(scenario, Scenario) else repr(scenario)
             raise UsageError(f"play() takes one scenario; {label} holds {len(found)}")
         return found[0]
+
+    def has(self, name: str) -> bool:
+        """Whether a scenario of this name is loaded (or added at run time)."""
+        return self.state.registry.has(name)
+
+    def names(self) -> list[str]:
+        """The names of every scenario the server knows, sorted."""
+        return sorted(s.name for s in self.state.registry.all())
+
+    def use_recordings(self, scenarios: list[Scenario] | None) -> None:
+        """Answer from these recorded interactions first (a cassette); None: stop."""
+        self.state.registry.use_recordings(scenarios)
+
+    def set_passthrough(self, passthrough: PassThrough | None) -> None:
+        """Relay requests to an upstream and keep what comes back (recording); None: stop."""
+        self.state.passthrough = passthrough
 
     def __repr__(self) -> str:
         where = self.url if self._app.port is not None else "not running"
