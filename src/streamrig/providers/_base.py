@@ -280,14 +280,3 @@ class IdMarkers(random.Random):
             marker = "".join(self.choice(alphabet) for _ in range(length))
         self.draws.append((alphabet, length, marker))
         return marker
-
-
-def text_of_content(content: Any) -> str:
-    """The text of a message's content: a string, or a list of blocks with `text`."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            str(block.get("text", "")) for block in content if isinstance(block, Mapping)
-        )
-    return ""

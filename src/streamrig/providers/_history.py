@@ -21,7 +21,7 @@ __all__ = [
     "chat_history",
     "is_responses_output",
     "responses_history",
-    "result_text",
+    "text_of_content",
 ]
 
 # Responses input items that are the model's own output (an assistant turn's items).
@@ -55,8 +55,8 @@ class History:
     previous_id: str | None = None
 
 
-def result_text(content: Any) -> str:
-    """The text of a tool result's content: a string, or blocks/parts carrying `text`."""
+def text_of_content(content: Any) -> str:
+    """The text of a message's or tool result's content: a string, or blocks carrying `text`."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -118,7 +118,7 @@ def anthropic_history(messages: Sequence[Any], thread: Any = None) -> History:
             ToolResult(
                 str(block.get("tool_use_id")),
                 names.get(block.get("tool_use_id")),
-                result_text(block.get("content")),
+                text_of_content(block.get("content")),
             )
             for block in _blocks(last)
             if block.get("type") == "tool_result"
@@ -155,7 +155,7 @@ def chat_history(messages: Sequence[Any]) -> History:
         ToolResult(
             str(m.get("tool_call_id") or m.get("name")),
             m.get("name") if m.get("role") == "function" else names.get(m.get("tool_call_id")),
-            result_text(m.get("content")),
+            text_of_content(m.get("content")),
         )
         for m in trailing
     )
@@ -190,7 +190,9 @@ def responses_history(given: str | Sequence[Any], previous_response_id: Any = No
             break
         trailing.insert(0, item)
     results = tuple(
-        ToolResult(str(i.get("call_id")), names.get(i.get("call_id")), result_text(i.get("output")))
+        ToolResult(
+            str(i.get("call_id")), names.get(i.get("call_id")), text_of_content(i.get("output"))
+        )
         for i in trailing
     )
     typed = [

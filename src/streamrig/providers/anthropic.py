@@ -27,10 +27,9 @@ from ._base import (
     chunk_json,
     chunk_text,
     random_base62,
-    text_of_content,
     tool_arguments,
 )
-from ._history import anthropic_history
+from ._history import anthropic_history, text_of_content
 from ._support import require_support
 
 __all__ = ["AnthropicMessages"]

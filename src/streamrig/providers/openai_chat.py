@@ -23,10 +23,9 @@ from ._base import (
     chunk_text,
     random_base62,
     random_hex,
-    text_of_content,
     tool_arguments,
 )
-from ._history import chat_history
+from ._history import chat_history, text_of_content
 from ._openai_common import OpenAIWire, openai_error
 from ._support import require_support
 
