@@ -10,15 +10,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# `make serve` prints an SDK snippet: the SDKs it imports are installed with the server.
+$(VENV)/.installed-sdks: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[sdks]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $@ $(VENV)/.installed
+	touch $@ $(VENV)/.installed-sdks
 
-serve: $(VENV)/.installed  ## run the mock server on the bundled scenarios
+serve: $(VENV)/.installed-sdks  ## run the mock server on the bundled scenarios
 	$(BIN)/streamrig serve --port $(PORT)
 
 lint: $(VENV)/.installed-test
@@ -35,6 +36,8 @@ bench: $(VENV)/.installed-test  ## benchmarks, out of the default run (print JSO
 	$(BIN)/python -m tests.benchmarks.bench_timing
 	$(BIN)/python -m tests.benchmarks.bench_fixture
 	$(BIN)/python -m tests.benchmarks.bench_record
+	$(BIN)/python -m tests.benchmarks.bench_hotpath
+	$(BIN)/python -m tests.benchmarks.bench_workers
 	$(BIN)/python -m tests.benchmarks.bench_soak
 
 clean:

@@ -113,8 +113,12 @@ def request_body(provider: Provider, stream: bool) -> tuple[str, dict[str, Any]]
         if stream:
             body["stream_options"] = {"include_usage": True}
         route = "/v1/chat/completions"
-    else:
+    elif provider is Provider.OPENAI_RESPONSES:
         body, route = {"model": "gpt-test", "input": USER}, "/v1/responses"
+    else:  # Gemini: the model and streaming-ness are in the path
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        contents = [{"role": "user", "parts": [{"text": USER}]}]
+        return f"/v1beta/models/gemini-test:{method}", {"contents": contents}
     body["stream"] = stream
     return route, body
 

@@ -14,6 +14,7 @@ MODULES = [
     "streamrig.providers",
     "streamrig.server",
     "streamrig.sse",
+    "streamrig.battery",
 ]
 
 

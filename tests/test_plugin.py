@@ -377,3 +377,35 @@ def test_fixtures_are_documented_for_pytest_fixtures(project):
 def test_marker_is_registered(project):
     result = project.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.streamrig(scenario, **overrides)*"])
+
+
+@pytest.mark.parametrize("how", ["option", "ini"])
+def test_server_option_and_ini_run_the_server_in_its_own_process(project, how):
+    write_test(
+        project,
+        "test_process",
+        """
+        import os
+        import pytest
+
+        @pytest.mark.streamrig("greeting", timing={"gap_ms": 5})
+        def test_process(anthropic_client, streamrig, streamrig_server):
+            assert type(streamrig_server).__name__ == "ProcessServer"
+            with anthropic_client.messages.stream(model="m", max_tokens=5, messages=[{"role": "user", "content": "x"}]) as s:
+                probe = streamrig.probe(s.text_stream)
+                text = "".join(probe)
+            assert text == "Hi from the project"
+            streamrig.check.accumulated(text=text)
+            streamrig.check.timing(probe, max_gap_ms=2000)
+            assert streamrig.journal[-1].scenario == "greeting"
+
+        def test_reset_between_tests(streamrig):
+            assert streamrig.journal == []
+        """,
+    )
+    if how == "ini":
+        project.makeini(INI + "streamrig_server = process\n")
+        result = project.runpytest("-q")
+    else:
+        result = project.runpytest("-q", "--streamrig-server", "process")
+    result.assert_outcomes(passed=2)

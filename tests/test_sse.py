@@ -49,6 +49,13 @@ def test_decoder_reads_id_and_retry():
     ]
 
 
+def test_decoder_dispatches_nothing_without_a_data_line():
+    # The last event id persists, yet a comment or an id/retry-only block is no event
+    # (openai-python #2722 dispatches one, with empty data, and crashes on its JSON).
+    body = b"id: 1\ndata: x\n\n: ping\n\nretry: 5\n\nevent: e\n\ndata: y\n\n"
+    assert decode_all([body]) == [ServerSentEvent("x", id="1"), ServerSentEvent("y", id="1")]
+
+
 def test_encode_event_is_compact_raw_utf8():
     assert (
         encode_event({"a": "é", "b": [1, 2]}, "ev")

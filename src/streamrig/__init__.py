@@ -12,8 +12,8 @@ from ._errors import (
 from ._version import __version__
 from .probe import Probe, probe
 from .rig import Played, Rig
-from .scenario import Provider, Scenario, load_scenarios
-from .server import Journal, JournalEntry, MockServer, Outcome
+from .scenario import Provider, Scenario, Shape, ShapeLevel, load_scenarios
+from .server import Journal, JournalEntry, MockServer, Outcome, shapes
 
 __all__ = [
     "CheckFailed",
@@ -28,6 +28,8 @@ __all__ = [
     "Rig",
     "Scenario",
     "ScenarioError",
+    "Shape",
+    "ShapeLevel",
     "StreamrigError",
     "UnsupportedFeature",
     "UsageError",
@@ -35,4 +37,5 @@ __all__ = [
     "checks",
     "load_scenarios",
     "probe",
+    "shapes",
 ]

@@ -1,9 +1,10 @@
-"""The `streamrig` command: serve, record, import-vcr, show, validate."""
+"""The `streamrig` command: serve, record, import-vcr, show, validate, battery."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import shutil
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -14,16 +15,27 @@ import click
 import yaml
 from aiohttp import web
 
+from . import _workers
 from ._errors import StreamrigError
 from ._version import __version__
+from .battery import build_cases, progress_line, run_battery, select_cases
 from .record import Profile, Redactor, import_vcr, recording_app
-from .scenario import Provider, Scenario, bundled_path, load_scenarios, with_overrides
+from .scenario import (
+    SCENARIO_SUFFIXES,
+    Provider,
+    Scenario,
+    bundled_path,
+    load_scenarios,
+    with_overrides,
+)
 from .server import (
     DEFAULT_MATCH_ON,
     READ_TIMEOUT,
     ScenarioRegistry,
     ServerState,
+    choices_of,
     create_runner,
+    shapes,
     timeline_text,
 )
 
@@ -92,6 +104,20 @@ def main() -> None:
     show_default=True,
     help="What must match for a recorded interaction to answer: method, path and body keys.",
 )
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept follow-up requests the real API would refuse (unanswered tool calls, unknown ids).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes sharing the port (SO_REUSEPORT), for load beyond one core; "
+    "the admin API answers for all of them.",
+)
+@click.option("--worker-dir", type=click.Path(path_type=Path), hidden=True)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -105,15 +131,30 @@ def serve(
     read_timeout: float,
     allow_hosts: tuple[str, ...],
     match_on: str,
+    lenient: bool,
+    workers: int,
+    worker_dir: Path | None,
 ) -> None:
-    """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library."""
+    """Serve scenarios, cassettes and .sse captures (files or folders); no PATH: the bundled library.
+
+    Refuses to start when nothing under the PATHs loads. Ctrl+C or SIGTERM stops it.
+    """
     report = load_scenarios(paths or [bundled_path()])
     if faults:
         report.scenarios = _with_faults(report.scenarios, faults)
-    for error in report.errors:
+    for error in report.errors if worker_dir is None else ():  # the supervisor said it once
         click.echo(f"streamrig: {error}", err=True)
     if report.errors and strict:
         click.echo(f"streamrig: {len(report.errors)} problem(s); not starting (--strict)", err=True)
+        sys.exit(1)
+    if not report.scenarios:
+        where = ", ".join(map(str, paths))
+        why = (
+            f"{len(report.errors)} problem(s) above"
+            if report.errors
+            else f"no {', '.join(SCENARIO_SUFFIXES)} file found"
+        )
+        click.echo(f"streamrig: no scenario loaded from {where} ({why}); not starting", err=True)
         sys.exit(1)
     names = [s.name for s in report.scenarios]
     if default is not None and default not in names:
@@ -124,13 +165,17 @@ def serve(
         sys.exit(2)
     registry = ScenarioRegistry(report.scenarios, default=default)
     state = ServerState(registry, seed=seed, speed=speed)
+    state.lenient = lenient
     state.journal.limit = SERVE_JOURNAL_LIMIT  # a long-running server keeps the recent past
     state.journal.max_bytes = int(journal_max_mb * 1_000_000) or None
     state.read_timeout = read_timeout or None
     state.allowed_hosts = (*allow_hosts, host)
     registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
+    if workers > 1:
+        argv = _worker_argv(click.get_current_context().params)
+        sys.exit(_supervise(state, argv, host, port, workers))
     try:
-        asyncio.run(_serve(state, host, port))
+        asyncio.run(_serve(state, host, port, worker_dir))
     except OSError as error:
         click.echo(
             f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True
@@ -138,29 +183,90 @@ def serve(
         sys.exit(1)
 
 
-async def _serve(state: ServerState, host: str, port: int) -> None:
-    runner = create_runner(state, shutdown_timeout=0.3)
+async def _serve(state: ServerState, host: str, port: int, worker_dir: Path | None = None) -> None:
+    runner = create_runner(state, shutdown_timeout=0.05)
+    if worker_dir is not None:  # one of `--workers N`: the supervisor prints the banner
+        _workers.fan_out(runner.app, worker_dir)
+        await _run_until_stopped(runner, host, port, None, worker_dir)
+        return
     await _run_until_stopped(
         runner, host, port, lambda url: _banner(state, host, int(url.rsplit(":", 1)[1]))
     )
 
 
+def _supervise(state: ServerState, argv: list[str], host: str, port: int, workers: int) -> int:
+    try:
+        reserved = _workers.reserve_port(host, port)
+    except OSError as error:
+        click.echo(
+            f"streamrig: cannot listen on {host}:{port}: {error.strerror or error}", err=True
+        )
+        return 1
+    port = int(reserved.getsockname()[1])
+    folder = _workers.workers_folder()
+    argv = [*argv, "--port", str(port)]
+
+    def announce() -> None:
+        if _workers.wait_for_workers(folder, workers):
+            click.echo(_banner(state, host, port) + f"\n{workers} workers share the port.")
+
+    try:
+        return _workers.supervise(argv, workers, folder, announce)
+    finally:
+        reserved.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _worker_argv(params: dict[str, Any]) -> list[str]:
+    """The command line of one worker: this `serve`, minus --workers and --port."""
+    argv = [sys.executable, "-m", "streamrig", "serve", *map(str, params["paths"])]
+    argv += ["--host", params["host"], "--speed", repr(params["speed"])]
+    argv += ["--match-on", params["match_on"]]
+    if params["seed"] is not None:
+        argv += ["--seed", str(params["seed"])]
+    if params["default"] is not None:
+        argv += ["--default", params["default"]]
+    for fault in params["faults"]:
+        argv += ["--fault", fault]
+    if params["lenient"]:
+        argv.append("--lenient")
+    argv += ["--journal-max-mb", repr(params["journal_max_mb"])]
+    argv += ["--read-timeout", repr(params["read_timeout"])]
+    for name in params["allow_hosts"]:
+        argv += ["--allow-host", name]
+    return argv
+
+
 async def _run_until_stopped(
-    runner: web.AppRunner, host: str, port: int, banner: Callable[[str], str]
+    runner: web.AppRunner,
+    host: str,
+    port: int,
+    banner: Callable[[str], str] | None,
+    worker_dir: Path | None = None,
 ) -> None:
-    """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound."""
+    """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound.
+
+    The handlers are in place before the banner says "Ctrl+C stops", and they replace
+    whatever was inherited (a background job starts with SIGINT ignored); closing the
+    loop puts the default handling back."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
-        click.echo(banner(f"http://{host}:{int(runner.addresses[0][1])}"))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        await web.TCPSite(runner, host, port, reuse_port=worker_dir is not None).start()
+        if worker_dir is not None:
+            await web.TCPSite(
+                runner, "127.0.0.1", 0
+            ).start()  # private: the other workers' admin calls
+            _workers.publish_port(worker_dir, int(runner.addresses[-1][1]))
+        if banner is not None:
+            click.echo(banner(f"http://{host}:{int(runner.addresses[0][1])}"))
         await stop.wait()
         click.echo("streamrig: stopping", err=True)
     finally:
-        await runner.cleanup()
+        await runner.cleanup()  # a second Ctrl+C meanwhile changes nothing
 
 
 def _with_faults(scenarios: list[Scenario], given: tuple[str, ...]) -> list[Scenario]:
@@ -185,6 +291,7 @@ def _banner(state: ServerState, host: str, port: int) -> str:
 
   Anthropic SDK   base_url="{url}"
   OpenAI SDK      base_url="{url}/v1"
+  google-genai    http_options={{"base_url": "{url}"}}
   Any API key works. Pick a scenario with the header `x-streamrig-scenario: NAME`
   or the path prefix {url}/s/NAME/ (list: {url}/_streamrig/scenarios).
 
@@ -260,6 +367,7 @@ def record(
         return (
             f"streamrig {__version__}: recording on {url} -> {upstream}; cassettes in {out}/\n"
             f'  Anthropic SDK   base_url="{url}"\n  OpenAI SDK      base_url="{url}/v1"\n'
+            f'  google-genai    http_options={{"base_url": "{url}"}}\n'
             "  Keys are passed through and never written. Ctrl+C stops (an answer cut by it is not saved)."
         )
 
@@ -339,8 +447,30 @@ def import_vcr_command(
     show_default=True,
     help="Scale every wait.",
 )
-def show(path: Path, provider: str | None, attempt: int, seed: int, speed: float) -> None:
-    """Print a scenario's timeline: when each frame goes, its size, its first line."""
+@click.option(
+    "--shape",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Show shape N of the scenario (as streamrig.shapes(..., seed=SEED) makes it), byte for byte.",
+)
+@click.option(
+    "--shape-level",
+    type=click.Choice(["realistic", "sse"]),
+    default="realistic",
+    show_default=True,
+    help="The level of --shape.",
+)
+def show(
+    path: Path,
+    provider: str | None,
+    attempt: int,
+    seed: int,
+    speed: float,
+    shape: int | None,
+    shape_level: str,
+) -> None:
+    """Print a scenario's timeline: when each frame goes, its size, its first line (with
+    --shape: every write's exact bytes)."""
     report = load_scenarios([path])
     for error in report.errors:
         click.echo(str(error), err=True)
@@ -348,12 +478,125 @@ def show(path: Path, provider: str | None, attempt: int, seed: int, speed: float
         sys.exit(1)
     for scenario in report.scenarios:
         chosen = Provider(provider) if provider else (scenario.provider or Provider.ANTHROPIC)
-        click.echo(f"# {scenario.name} on {chosen.label}, attempt {attempt}")
-        try:
-            click.echo(timeline_text(scenario, chosen, attempt=attempt, seed=seed, speed=speed))
-        except StreamrigError as error:
-            click.echo(f"streamrig: {error}", err=True)
-            sys.exit(1)
+        if shape is not None:
+            scenario = shapes(scenario, shape + 1, seed=seed, level=shape_level)[shape]
+            if scenario.shape is not None:
+                click.echo(f"# {scenario.name}: {choices_of(scenario.shape).describe()}")
+        # A conversation shows each turn in order, as its requests would get them.
+        for turn in range(1, len(scenario.turns) + 1) if scenario.turns else (0,):
+            label = f", turn {turn} of {len(scenario.turns)}" if turn else ""
+            click.echo(f"# {scenario.name} on {chosen.label}{label}, attempt {attempt}")
+            played = scenario.for_turn(turn) if turn else scenario
+            try:
+                text = timeline_text(
+                    played, chosen, attempt=attempt, seed=seed, speed=speed, raw=shape is not None
+                )
+                click.echo(text)
+            except StreamrigError as error:
+                click.echo(f"streamrig: {error}", err=True)
+                sys.exit(1)
+
+
+@main.command(context_settings={"allow_interspersed_args": False})
+@click.option(
+    "--provider",
+    type=click.Choice([p.value for p in Provider]),
+    default="anthropic",
+    show_default=True,
+    help="The endpoint the client calls (also given to it as STREAMRIG_PROVIDER).",
+)
+@click.option(
+    "--cases",
+    default=None,
+    help="Comma-separated case names, globs or groups (text, shape, fault, retry, recovery).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds before a run counts as hung and is killed.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the results as JSON.",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the results as JUnit XML.",
+)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Cases run at once."
+)
+@click.option(
+    "--shapes",
+    "shape_count",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Shapes per shaped scenario.",
+)
+@click.option(
+    "--shape-level",
+    type=click.Choice(["realistic", "sse"]),
+    default="realistic",
+    show_default=True,
+    help="The level of the shape cases.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the shapes and ids.")
+@click.option("--list", "list_only", is_flag=True, help="List the cases and exit.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def battery(
+    provider: str,
+    cases: str | None,
+    timeout: float,
+    json_path: Path | None,
+    junit_path: Path | None,
+    jobs: int,
+    shape_count: int,
+    shape_level: str,
+    seed: int,
+    list_only: bool,
+    command: tuple[str, ...],
+) -> None:
+    """Run CMD once per case against a mock server and judge each run: `streamrig battery -- CMD ARGS...`."""
+    chosen = Provider(provider)
+    try:
+        selected = select_cases(build_cases(chosen, shape_count, seed, shape_level), cases)
+    except StreamrigError as error:
+        click.echo(f"streamrig: {error}", err=True)
+        sys.exit(2)
+    if list_only:
+        for case in selected:
+            click.echo(f"{case.name:<36} {case.expect.value}")
+        return
+    if not command:
+        click.echo(
+            "streamrig: battery needs a command after `--`: streamrig battery -- CMD ARGS...",
+            err=True,
+        )
+        sys.exit(2)
+    report = run_battery(
+        command,
+        selected,
+        chosen,
+        timeout_s=timeout,
+        jobs=jobs,
+        seed=seed,
+        on_result=lambda done, total, result: click.echo(progress_line(done, total, result)),
+    )
+    click.echo("\n" + report.card())
+    if json_path is not None:
+        report.write_json(json_path)
+    if junit_path is not None:
+        report.write_junit(junit_path)
+    sys.exit(0 if report.ok else 1)
 
 
 @main.command()

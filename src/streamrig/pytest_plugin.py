@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from . import MockServer
+from . import MockServer, shapes
 from ._errors import UsageError
-from .rig import Rig
-from .scenario import bundled_path
+from .rig import Played, Rig
+from .scenario import Scenario, bundled_path
+from .server import ProcessServer
 
 __all__ = ["StreamrigSettings"]
 
@@ -41,6 +42,9 @@ class StreamrigSettings:
     client_timeout: float
     record: str
     upstream: str | None
+    bundled: bool
+    lenient: bool = False
+    server: str = "thread"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,6 +93,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             {"metavar": "URL"},
             "string",
         ),
+        (
+            "no-bundled",
+            "Leave the bundled scenario library out: only your own scenarios are served.",
+            {"action": "store_true"},
+            "bool",
+        ),
+        (
+            "lenient",
+            "Accept follow-up requests the real API would refuse (unanswered tool calls, unknown ids).",
+            {"action": "store_true"},
+            "bool",
+        ),
+        (
+            "server",
+            "Where the session's server runs: thread (in the test's process; the default) or "
+            "process (its own process: a busy test cannot make its frames late; ~0.5 s to start).",
+            {"choices": ("thread", "process")},
+            "string",
+        ),
     ]
     for name, help_text, kwargs, ini_type in options:
         dest = "streamrig_" + name.replace("-", "_")
@@ -100,7 +123,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "streamrig(scenario, **overrides): play this scenario (a name, path or mapping) "
-        "for the test, with scenario keys overridden (faults=..., timing=..., attempts=...).",
+        "for the test, with scenario keys overridden (faults=..., timing=..., attempts=...); "
+        "shapes=N runs the test once per shape of the scenario (shape_level='sse', shape_seed=S).",
     )
     if not _is_xdist_controller(config):
         # Bound now (not yet served) so the report header can name the URL.
@@ -125,7 +149,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if sock
         else "one server per xdist worker"
     )
-    return [f"streamrig: server {where}; scenario folders: {folders}; speed {settings.speed:g}"]
+    bundled = "" if settings.bundled else " (bundled library left out)"
+    return [
+        f"streamrig: server {where}; scenario folders: {folders}{bundled}; speed {settings.speed:g}"
+    ]
 
 
 def settings_of(config: pytest.Config) -> StreamrigSettings:
@@ -158,25 +185,57 @@ def _merge_settings(config: pytest.Config) -> StreamrigSettings:
         client_timeout=float(pick("client_timeout") or 10.0),
         record=str(pick("record") or "none"),
         upstream=pick("upstream"),
+        bundled=not pick("no_bundled"),
+        lenient=bool(pick("lenient")),
+        server=str(pick("server") or "thread"),
     )
 
 
 @pytest.fixture(scope="session")
 def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
-    """The session's MockServer: bundled scenarios plus the project's folders, on its own thread."""
+    """The session's MockServer: the project's folders, then the bundled library, on its own
+    thread (or, with --streamrig-server=process, in its own process)."""
     settings = settings_of(pytestconfig)
-    server = MockServer(
-        [bundled_path(), *settings.scenario_dirs],
+    # Precedence: the project's own scenarios come before the bundled library, both for
+    # names and for `match` rules (scenarios added at run time come before both).
+    library = [bundled_path()] if settings.bundled else []
+    kind = ProcessServer if settings.server == "process" else MockServer
+    server = kind(
+        [*settings.scenario_dirs, *library],
         seed=settings.seed,
         speed=settings.speed,
         sock=pytestconfig.stash.get(_SOCKET, None),
+        lenient=settings.lenient,
     )
     with server:
         yield server
 
 
+_SHAPE_KEYS = ("shapes", "shape_level", "shape_seed")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`streamrig(..., shapes=N)`: the test once per shape, with ids `shape-0` ... `shape-N-1`."""
+    marker = metafunc.definition.get_closest_marker("streamrig")
+    count = marker.kwargs.get("shapes") if marker is not None else None
+    if count is None or "streamrig_shape" not in metafunc.fixturenames:
+        return
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise UsageError(f"streamrig(shapes=...) takes a number of shapes (>= 1), not {count!r}")
+    ids = [f"shape-{k}" for k in range(count)]
+    metafunc.parametrize("streamrig_shape", range(count), ids=ids, indirect=True)
+
+
 @pytest.fixture
-def streamrig(streamrig_server: MockServer, request: pytest.FixtureRequest) -> Iterator[Rig]:
+def streamrig_shape(request: pytest.FixtureRequest) -> int | None:
+    """Which shape of the marker's scenario this test plays (None: the scenario as written)."""
+    return getattr(request, "param", None)
+
+
+@pytest.fixture
+def streamrig(
+    streamrig_server: MockServer, request: pytest.FixtureRequest, streamrig_shape: int | None
+) -> Iterator[Rig]:
     """A per-test handle on the session's server: reset, then the marker's scenario played."""
     settings = settings_of(request.config)
     rig = Rig(streamrig_server, [request.path.parent / "scenarios", *settings.scenario_dirs])
@@ -184,6 +243,7 @@ def streamrig(streamrig_server: MockServer, request: pytest.FixtureRequest) -> I
     request.node.stash[_RIG] = rig
     marker = request.node.get_closest_marker("streamrig")
     overrides = dict(marker.kwargs) if marker is not None else {}
+    shaping = {key: overrides.pop(key) for key in _SHAPE_KEYS if key in overrides}
     cassette = overrides.pop("cassette", None)
     if cassette:
         path = cassette_path(request, cassette)
@@ -198,8 +258,34 @@ def streamrig(streamrig_server: MockServer, request: pytest.FixtureRequest) -> I
         return
     if marker is not None:
         # Precedence: the marker's overrides > the scenario file's own keys.
-        rig.play(*marker.args, **overrides)
+        played = rig.play(*marker.args, **overrides)
+        if streamrig_shape is not None:
+            _play_shape(
+                rig, played, streamrig_shape, shaping, settings, request.node, bool(overrides)
+            )
     yield rig
+
+
+def _play_shape(
+    rig: Rig,
+    played: Played,
+    index: int,
+    shaping: dict[str, Any],
+    settings: StreamrigSettings,
+    node: pytest.Item,
+    overridden: bool,
+) -> None:
+    seed = int(shaping.get("shape_seed", settings.seed or 0))
+    level = str(shaping.get("shape_level", "realistic"))
+    try:
+        variant = shapes(played.scenario, index + 1, seed=seed, level=level)[index]
+    except ValueError:
+        pytest.fail(f"streamrig: shape_level={level!r}: use 'realistic' or 'sse'", pytrace=False)
+    rig.play(variant)
+    node.stash[_SHAPE] = (variant, seed, overridden)
+
+
+_SHAPE = pytest.StashKey[tuple[Scenario, int, bool]]()
 
 
 def cassette_path(request: pytest.FixtureRequest, given: Any) -> Path:
@@ -261,6 +347,32 @@ def async_openai_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator
     )
 
 
+@pytest.fixture
+def gemini_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`google.genai.Client` pointed at the server, with a short timeout (no retries: the SDK's default)."""
+    client = _gemini(streamrig, settings_of(pytestconfig).client_timeout)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def async_gemini_client(streamrig: Rig, pytestconfig: pytest.Config) -> Iterator[Any]:
+    """`google.genai.Client(...).aio` pointed at the server, with a short timeout."""
+    # A sync fixture, so it works under pytest-asyncio and anyio alike. The SDK keeps an
+    # aiohttp session per event loop, which the test's loop may or may not outlive:
+    # asking for `connection: close` leaves no pooled connection behind either way.
+    timeout = settings_of(pytestconfig).client_timeout
+    yield _gemini(streamrig, timeout, {"connection": "close"}).aio
+
+
+def _gemini(streamrig: Rig, timeout: float, headers: dict[str, str] | None = None) -> Any:
+    genai = pytest.importorskip("google.genai")
+    options = genai.types.HttpOptions(
+        base_url=streamrig.gemini_base_url, timeout=int(timeout * 1000), headers=headers
+    )
+    return genai.Client(api_key=API_KEY, http_options=options)
+
+
 def _async_client(make: Callable[[Any], Any], http_class: Any, timeout: float) -> Iterator[Any]:
     # A sync fixture, so it works under pytest-asyncio and anyio alike. Its connections
     # close with each response (no keep-alive), so nothing is left open if the test's
@@ -293,7 +405,34 @@ def pytest_runtest_makereport(
     mode = settings_of(item.config).report
     if mode == "all" or (mode == "failed" and report.failed):
         report.sections.append(("streamrig journal", _journal_text(rig)))
+    shaped = item.stash.get(_SHAPE, None)
+    if shaped is not None and report.failed:
+        report.sections.append(("streamrig shape", _shape_text(rig, *shaped)))
     return report
+
+
+def _shape_text(rig: Rig, variant: Scenario, seed: int, overridden: bool) -> str:
+    """Which shape failed, its seed, and the command that prints its bytes."""
+    shape = variant.shape
+    assert shape is not None and shape.index is not None
+    base = variant.name.rsplit("@", 1)[0]
+    head = (
+        f"{shape.label} of {base!r} failed (level {shape.level.value}, "
+        f"shape seed {shape.seed}, from seed {seed})."
+    )
+    if variant.source is None:
+        return head + (
+            f"\nRebuild it: streamrig.shapes(scenario, {shape.index + 1}, seed={seed}, "
+            f"level={shape.level.value!r})[{shape.index}]"
+        )
+    command = f"streamrig show {variant.source} --shape {shape.index} --seed {seed}"
+    if shape.level.value != "realistic":
+        command += f" --shape-level {shape.level.value}"
+    provider = next((entry.provider for entry in rig.journal if entry.provider), None)
+    if provider:
+        command += f" --provider {provider}"
+    note = " (the file as written, without the marker's overrides)" if overridden else ""
+    return f"{head}\nIts bytes{note}: {command}"
 
 
 def _journal_text(rig: Rig) -> str:
@@ -303,6 +442,8 @@ def _journal_text(rig: Rig) -> str:
             f"#{entry.id} {entry.method} {entry.path} scenario={entry.scenario} attempt={entry.attempt} "
             f"status={entry.status} outcome={entry.outcome.value} frames={len(entry.frames)} bytes={entry.bytes_sent}"
         )
+        if entry.turn > 1:
+            line += f" turn={entry.turn}"
         if entry.faults:
             line += f" faults=[{'; '.join(entry.faults)}]"
         if entry.closed_at_frame is not None:

@@ -15,7 +15,7 @@ from .probe import Probe, probe
 from .providers import EncodeContext, wire_format
 from .record import Redactor, write_cassette
 from .scenario import SCENARIO_SUFFIXES, Provider, Scenario, collect_scenarios, with_overrides
-from .server import JournalEntry, MockServer, PassThrough, final_message
+from .server import Journal, MockServer, PassThrough, final_message
 
 __all__ = ["RECORD_MODES", "Played", "Rig"]
 
@@ -58,9 +58,14 @@ class Rig:
         return self.server.openai_base_url
 
     @property
-    def journal(self) -> list[JournalEntry]:
-        """Every request since the last reset, oldest first (each finished, see `Journal.settled`)."""
-        return self.server.journal.settled()
+    def gemini_base_url(self) -> str:
+        return self.server.gemini_base_url
+
+    @property
+    def journal(self) -> Journal:
+        """The server's journal: every request since the last reset (`.entries()`, `.last()`,
+        `.settled()`); iterating or indexing it gives finished entries, oldest first."""
+        return self.server.journal
 
     @property
     def requests(self) -> list[Any]:
@@ -76,9 +81,7 @@ class Rig:
         `scenario`: a loaded scenario's name, a name found in the scenario folders, a
         path, a mapping in the YAML form, or a Scenario.
         """
-        found = self._find(scenario)
-        chosen = with_overrides(found, overrides, source=f"<overrides of {found.name!r}>")
-        self.server.state.registry.play(chosen)
+        chosen = self.server.play(self._find(scenario), **overrides)
         return Played(chosen, expected_of(chosen))
 
     @contextmanager
@@ -103,15 +106,15 @@ class Rig:
                 f"recording {path} needs an upstream: --streamrig-upstream URL (or ini streamrig_upstream)"
             )
         replayed = [] if mode == "all" or not exists else collect_scenarios(path)
-        self.server.state.registry.use_recordings(
+        self.server.use_recordings(
             [with_overrides(s, overrides, source=str(path)) for s in replayed]
         )
         recorder = PassThrough(str(upstream), always=not replayed) if records else None
-        self.server.state.passthrough = recorder
+        self.server.set_passthrough(recorder)
         try:
             yield path
         finally:
-            self.server.state.passthrough = None
+            self.server.set_passthrough(None)
             taken = recorder.taken() if recorder else []
             if taken:
                 write_cassette(path, taken, Redactor(), append=mode == "new")
@@ -125,14 +128,14 @@ class Rig:
         """A loaded scenario, a path, a mapping or a Scenario; else a name in the folders."""
         if (
             isinstance(scenario, str)
-            and not self.server.state.registry.has(scenario)
+            and not self.server.has(scenario)
             and not scenario.endswith(SCENARIO_SUFFIXES)
         ):
             for folder in self.scenario_dirs:
                 for suffix in SCENARIO_SUFFIXES:
                     if (folder / f"{scenario}{suffix}").is_file():
                         return self.server.resolve(folder / f"{scenario}{suffix}")
-            known = sorted(s.name for s in self.server.state.registry.all())
+            known = self.server.names()
             raise UsageError(
                 f"no scenario named {scenario!r}: not loaded ({', '.join(known)}) and not in "
                 f"{', '.join(map(str, self.scenario_dirs)) or 'any scenario folder'}"
@@ -141,8 +144,10 @@ class Rig:
 
 
 def expected_of(scenario: Scenario, provider: Provider | None = None) -> Accumulated:
-    """What a correct client accumulates from a scenario (its own provider, else Anthropic)."""
+    """What a correct client accumulates from a scenario (its own provider, else Anthropic);
+    for a conversation, from its last turn."""
     chosen = provider or scenario.provider or Provider.ANTHROPIC
+    scenario = scenario.for_turn(len(scenario.turns)) if scenario.turns else scenario
     ctx = EncodeContext(
         scenario=scenario.name, model=scenario.model or "model", rng=random.Random(0), created=0
     )

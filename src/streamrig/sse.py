@@ -34,14 +34,15 @@ def encode_event(data: Any, event: str | None = None) -> bytes:
     A `str` is written as-is (for `[DONE]` or deliberately odd data); any other
     value is JSON-encoded without spaces, as Anthropic and OpenAI send it.
     """
-    text = (
-        data
-        if isinstance(data, str)
-        else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    )
-    lines = "".join(f"data: {line}\n" for line in text.split("\n"))
     head = f"event: {event}\n" if event is not None else ""
+    if not isinstance(data, str):
+        # Compact JSON never holds a raw newline: one data line.
+        return f"{head}data: {_JSON.encode(data)}\n\n".encode()
+    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
     return (head + lines + "\n").encode("utf-8")
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 class SSEDecoder:
@@ -125,7 +126,10 @@ class SSEDecoder:
         return None
 
     def _dispatch(self) -> ServerSentEvent | None:
-        if not self._data and self._event is None and self._id is None and self._retry is None:
+        if not self._data:
+            # No data line, no event (WHATWG "dispatch the event", step 2): a blank line
+            # after a comment, or an `id:`/`retry:`-only block, dispatches nothing.
+            self._event, self._retry = None, None
             return None
         event = ServerSentEvent(
             data="\n".join(self._data), event=self._event, id=self._id, retry=self._retry

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+from tests.readme import INI, README, snippets
 
 
 def _snippets() -> list[str]:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("\n## Checks\n") :]
-    section = section[: section.index("\n## ", 1)]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    return snippets("## Checks")
 
 
 def test_the_section_has_its_snippets():

@@ -87,3 +87,38 @@ def slow_to_end(seconds: float = 0.3):
         return response
 
     return handler
+
+
+def whole_message(seconds: float = 0.0, provider: Provider = Provider.ANTHROPIC, reply=None):
+    """A `stream: false` answer: the provider's whole message as one JSON body, after `seconds`.
+
+    The message is our own accumulator over our own encoding of `reply` (default: TEXT)."""
+    import random
+
+    scenario = scenario_from_mapping(
+        {
+            "name": "up",
+            "reply": reply or [{"text": TEXT}],
+            "usage": {"input_tokens": 12, "output_tokens": 20},
+        }
+    )
+    wire = wire_format(provider)
+
+    async def handler(request: web.Request) -> web.Response:
+        body = json.loads(await request.read())
+        await asyncio.sleep(seconds)
+        ctx = EncodeContext(
+            scenario="up",
+            model=body.get("model", "upstream"),
+            rng=random.Random(5),
+            created=0,
+            include_usage=True,
+            settings=wire.parse_request(body).settings,
+        )
+        message = wire.accumulate(event.data for event in wire.encode(scenario.reply, ctx))
+        return web.Response(
+            text=json.dumps(message),
+            headers={"content-type": "application/json", "request-id": "req_upstream"},
+        )
+
+    return handler

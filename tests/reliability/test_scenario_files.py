@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -32,8 +33,9 @@ BROKEN = {
     "reply: [{text: hi}]\nusage: {input_tokens: " + "9" * 5000 + "}\n": (2, "4,300 digits"),
     "reply: [{text: hi}]\nchunking: 1.0e+9\n": (2, "positive integer"),
     "reply: [{text: !!timestamp 2001-13-45}]\n": (1, "month"),
-    'reply: [{text: "a\\ud800b"}]\n': (1, "surrogate"),
-    'model: "m\\udc80"\nreply: [{text: hi}]\n': (1, "surrogate"),
+    # libyaml refuses the escape itself; the pure-Python parser reads it and the check refuses it
+    'reply: [{text: "a\\ud800b"}]\n': (1, "surrogate|invalid Unicode character escape"),
+    'model: "m\\udc80"\nreply: [{text: hi}]\n': (1, "surrogate|invalid Unicode character escape"),
     "reply: [{text: hi}]\nattempts: {fail: 100000000}\n": (2, "at most 1000"),
     "reply: [{text: hi}]\nfaults: [{drip: .nan, after_events: 1}]\n": (2, "finite"),
     "reply: [{text: hi}]\nfaults: [{drip: .inf, after_events: 1}]\n": (2, "finite"),
@@ -42,8 +44,8 @@ BROKEN = {
     "reply: [{text: hi}]\ntiming: {ttft_ms: .nan}\n": (2, "finite"),
     "reply: [{text: hi}]\ntiming: {ttft_ms: 1.0e+300}\n": (2, "more than ten minutes"),
     "reply: [{text: hi}]\ntiming: {tokens_per_s: 1.0e-300}\n": (2, "least rate"),
-    "reply: [{text: hi}]\nattempts: [{status: 150}, {}]\n": (2, "300-599"),
-    "reply: [{text: hi}]\nattempts: [{status: 204}, {}]\n": (2, "300-599"),
+    "reply: [{text: hi}]\nattempts: [{status: 150}, {}]\n": (2, "300 to 599"),
+    "reply: [{text: hi}]\nattempts: [{status: 204}, {}]\n": (2, "300 to 599"),
     'reply: [{text: hi}]\nattempts: [{status: 529, headers: {"x-a": "b\\r\\nc: d"}}, {}]\n': (
         2,
         "CR, LF",
@@ -75,7 +77,7 @@ def test_a_broken_file_is_a_problem_at_its_line(text):
     with pytest.raises(ScenarioError) as caught:
         scenario_from_text(text, "broken", source="broken.yaml")
     first = caught.value.problems[0]
-    assert words in str(caught.value)
+    assert re.search(words, str(caught.value)), str(caught.value)
     assert str(first).startswith(f"broken.yaml:{line}: "), str(caught.value)
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from importlib import resources
 
@@ -97,7 +99,7 @@ def test_names_come_from_the_path_relative_to_the_folder(tmp_path):
 @pytest.mark.parametrize(
     ("text", "line", "key", "words"),
     [
-        ("reply:\n  - text: hi\nstopp: end_turn\n", 3, "stopp", "unknown key; allowed here:"),
+        ("reply:\n  - text: hi\nstopp: end_turn\n", 3, "stopp", "unknown key; did you mean stop?"),
         ("reply:\n  - text: hi\nstop: finished\n", 3, "stop", "'finished' is not one of"),
         (
             "reply:\n  - text: hi\n  - tool_call: {input: {}}\n",
@@ -210,3 +212,24 @@ def test_shipped_schema_accepts_every_bundled_scenario_and_rejects_typos():
 def test_schema_file_ships_in_the_package_as_plain_json():
     text = resources.files("streamrig.scenario").joinpath("schema.json").read_text("utf-8")
     assert json.loads(text)["$schema"].startswith("https://json-schema.org/")
+
+
+def test_serving_the_bundled_library_does_not_import_jsonschema():
+    # Start-up time: the bundled files are held to the schema by the test above, so
+    # loading them skips the schema pass (and jsonschema's import).
+    code = (
+        "import sys; from streamrig.scenario import bundled_path, load_scenarios;"
+        "import streamrig.cli;"
+        "report = load_scenarios([bundled_path()]);"
+        "assert report.scenarios and not report.errors;"
+        "print('jsonschema' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_users_file_still_gets_the_schema_pass(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("reply:\n  - text: hi\nstopp: end_turn\n")
+    report = load_scenarios([path])
+    assert "typo.yaml:3" in str(report.errors[0]) and "unknown key" in str(report.errors[0])

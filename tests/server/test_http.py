@@ -94,7 +94,7 @@ def test_admin_post_broken_scenario_lists_problems(server):
     problems = response.json()["error"]["problems"]
     (problem,) = problems
     assert problem.startswith(
-        "<POST /_streamrig/scenarios>:2: stopp: unknown key; allowed here: attempts, chunking,"
+        "<POST /_streamrig/scenarios>:2: stopp: unknown key; did you mean stop? allowed here: attempts,"
     )
 
 
@@ -207,13 +207,15 @@ def test_a_client_vanishing_mid_stream_is_a_journal_entry(fresh):
         payload = json.dumps({**ANTHROPIC_BODY, "stream": True}).encode()
         with socket.create_connection(("127.0.0.1", long.port)) as sock:
             sock.sendall(
-                b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + f"Content-Length: {len(payload)}\r\n\r\n".encode()
                 + payload
             )
             received = b""
             while b"message_start" not in received:
-                received += sock.recv(65536)
+                chunk = sock.recv(65536)
+                assert chunk, f"the server closed before the first event: {received!r}"
+                received += chunk
 
         deadline = time.monotonic() + 5
         while long.journal.last().outcome is Outcome.PENDING and time.monotonic() < deadline:
@@ -248,7 +250,7 @@ def test_journal_last_waits_for_the_end_but_not_forever(fresh):
         chunks = response.iter_raw()  # kept: a dropped generator would close the response
         next(chunks)
         started = time.monotonic()
-        entry = fresh.journal.last(wait=0.2)
+        outcome = fresh.journal.last(wait=0.2).outcome  # read while the stream is still open
         waited = time.monotonic() - started
-    assert entry.outcome is Outcome.PENDING and 0.15 <= waited < 2
+    assert outcome is Outcome.PENDING and 0.15 <= waited < 2
     assert fresh.journal.last().outcome is Outcome.STALLED  # the client left; the server saw it

@@ -14,6 +14,7 @@ from .._errors import CheckFailed
 from ..probe import Probe
 from ._accumulated import UNSET, Adapter, accumulated
 from ._cancelled import Cancellation, cancelled
+from ._conversation import Conversation, conversation
 from ._neutral import Accumulated, ToolCall, neutral
 from ._pairing import Paired, pair
 from ._recovered import Recovery, recovered
@@ -26,6 +27,7 @@ __all__ = [
     "Cancellation",
     "CheckFailed",
     "Checks",
+    "Conversation",
     "Paired",
     "Recovery",
     "Timing",
@@ -33,6 +35,7 @@ __all__ = [
     "Usage",
     "accumulated",
     "cancelled",
+    "conversation",
     "last_stream",
     "neutral",
     "pair",
@@ -69,6 +72,12 @@ class Checks:
         given `at=` or `probe=`, within `within_ms` of the cancel."""
         __tracebackhide__ = True
         return cancelled(self._source, at=at, probe=probe, within_ms=within_ms)
+
+    def conversation(self, *, partial: str | None = None) -> Conversation:
+        """Each follow-up carries every streamed turn exactly and answers every tool call;
+        an abandoned turn is dropped (`partial="drop"`), kept (`"keep"`) or not judged."""
+        __tracebackhide__ = True
+        return conversation(self._source, partial=partial)
 
     def timing(self, probe: Probe[Any], **budgets: Any) -> Timing:
         """TTFT, gaps, chunks/s and per-chunk overhead (chunks paired with the server's

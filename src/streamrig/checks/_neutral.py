@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..providers.gemini import accumulate as gemini_accumulate
 from ..scenario import STOP_ALIASES, Provider, StopReason
 
 __all__ = [
@@ -46,9 +47,19 @@ def to_mapping(obj: Any) -> Mapping[str, Any] | None:
         return obj
     dump = getattr(obj, "model_dump", None)
     if callable(dump):
-        dumped = dump(mode="json", warnings=False)
+        # google-genai's models name fields in snake_case, the wire's camelCase as aliases.
+        by_alias = type(obj).__module__.startswith("google.genai")
+        dumped = dump(mode="json", warnings=False, by_alias=by_alias, exclude_none=by_alias)
         return dumped if isinstance(dumped, Mapping) else None
+    if isinstance(obj, (list, tuple)) and obj and all(_is_gemini_chunk(c) for c in obj):
+        return gemini_accumulate(to_mapping(c) for c in obj)  # a Gemini client's chunks
     return None
+
+
+def _is_gemini_chunk(obj: Any) -> bool:
+    return type(obj).__name__ == "GenerateContentResponse" or (
+        isinstance(obj, Mapping) and "candidates" in obj
+    )
 
 
 def provider_of(message: Mapping[str, Any]) -> Provider | None:
@@ -59,6 +70,8 @@ def provider_of(message: Mapping[str, Any]) -> Provider | None:
         return Provider.OPENAI_CHAT
     if message.get("object") == "response" or "output" in message:
         return Provider.OPENAI_RESPONSES
+    if "candidates" in message or "usageMetadata" in message:
+        return Provider.GEMINI
     return None
 
 
@@ -71,7 +84,12 @@ def neutral(message: Mapping[str, Any], provider: Provider | None = None) -> Acc
         return _chat(message)
     if provider is Provider.OPENAI_RESPONSES:
         return _responses(message)
-    raise TypeError("not a final message of a known provider (Message, ChatCompletion, Response)")
+    if provider is Provider.GEMINI:
+        return _gemini(message)
+    raise TypeError(
+        "not a final message of a known provider (Message, ChatCompletion, Response, "
+        "GenerateContentResponse)"
+    )
 
 
 def _anthropic(message: Mapping[str, Any]) -> Accumulated:
@@ -121,6 +139,19 @@ def _responses(message: Mapping[str, Any]) -> Accumulated:
     return Accumulated(text, tuple(calls), thinking, refusal, incomplete or message.get("status"))
 
 
+def _gemini(message: Mapping[str, Any]) -> Accumulated:
+    candidate = (message.get("candidates") or [{}])[0]
+    parts = (candidate.get("content") or {}).get("parts") or []
+    text = "".join(p.get("text") or "" for p in parts if "text" in p and not p.get("thought"))
+    thinking = "".join(p.get("text") or "" for p in parts if "text" in p and p.get("thought"))
+    calls = tuple(
+        ToolCall(p["functionCall"].get("name"), p["functionCall"].get("args") or {})
+        for p in parts
+        if p.get("functionCall")
+    )
+    return Accumulated(text, calls, thinking, "", candidate.get("finishReason"))
+
+
 def parse_arguments(raw: Any) -> Any:
     """Tool-call arguments as JSON when they parse, else the string as given."""
     return _arguments(raw)
@@ -140,6 +171,9 @@ _NEUTRAL_STOPS = {
     "completed": StopReason.END_TURN.value,
     "content_filter": StopReason.CONTENT_FILTER.value,
     "refusal": StopReason.REFUSAL.value,
+    "STOP": StopReason.END_TURN.value,  # Gemini's finishReason names
+    "MAX_TOKENS": StopReason.MAX_TOKENS.value,
+    "SAFETY": StopReason.CONTENT_FILTER.value,
 }
 
 

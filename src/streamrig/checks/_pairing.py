@@ -131,7 +131,7 @@ class _Pairer:
             if (
                 data.get("sequence_number") == sequence and data.get("type") == item.get("type")
                 if sequence is not None
-                else _contains(item, data)
+                else _contains(_kept(item), _kept(data))
             ):
                 self.pos, self.offset = index, 0
                 return index
@@ -207,6 +207,15 @@ def _contains(item: Any, sent: Any) -> bool:
             and all(_contains(a, b) for a, b in zip(item, sent))
         )
     return bool(item == sent)
+
+
+def _kept(chunk: Any) -> Any:
+    """What an SDK keeps of an event; google-genai drops the Gemini fields it does not
+    know (e.g. `finishMessage`), so a Gemini chunk is compared on content and usage."""
+    if not isinstance(chunk, Mapping) or "candidates" not in chunk:
+        return chunk
+    kept = [[c.get("content"), c.get("finishReason")] for c in chunk.get("candidates") or []]
+    return {"candidates": kept, "usageMetadata": chunk.get("usageMetadata")}
 
 
 def _describe(data: Any) -> str:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import UsageError
+from ..jsonstream import StreamDecoder
 from ..providers import wire_format
 from ..scenario import Provider
 from ..server import Journal, JournalEntry, MockServer, Outcome, settle
-from ..sse import SSEDecoder
 
 __all__ = [
     "Channel",
@@ -61,7 +61,7 @@ def last_stream(source: JournalSource, *, include_errors: bool = False) -> Journ
 
 def sent_events(entry: JournalEntry) -> list[SentEvent]:
     """The events of a streamed answer, each with the time its last byte was written."""
-    decoder = SSEDecoder()
+    decoder = StreamDecoder()  # SSE, or a streamed JSON array (Gemini without alt=sse)
     events: list[SentEvent] = []
     offset = 0
     data = bytes(entry.sent)
@@ -111,6 +111,13 @@ def carried(data: Any) -> tuple[Channel, str] | None:
                 arguments = (call.get("function") or {}).get("arguments")
                 if arguments:
                     return ("tool", where, call.get("index")), str(arguments)
+        return None
+    if "candidates" in data:  # Gemini: a chunk's text or thought parts
+        for candidate in data.get("candidates") or []:
+            for part in (candidate.get("content") or {}).get("parts") or []:
+                if isinstance(part, Mapping) and part.get("text"):
+                    name = "thought" if part.get("thought") else "text"
+                    return (name, candidate.get("index")), str(part["text"])
         return None
     kind = data.get("type")
     if kind == "content_block_delta":

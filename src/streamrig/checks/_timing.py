@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,8 @@ def timing(
             "check.timing: the probe saw no chunk; iterate the probe, not the original stream"
         )
     entry = request or last_stream(source)
+    # Overhead is measured from each frame's actual send: only these two see lateness.
+    _server_on_time(entry, {"time to first chunk": ttft_ms, "largest gap": max_gap_ms})
     measured = _measure(entry, probe, overhead_ms is not None)
     budgets = [
         ("time to first chunk", measured.ttft_ms, ttft_ms, "ms", False),
@@ -81,6 +84,26 @@ def timing(
             + f"\n  measured: {measured.table()}"
         )
     return measured
+
+
+def _server_on_time(entry: JournalEntry, budgets_ms: Mapping[str, float | None]) -> None:
+    """Refuse to judge a run in which the server's own frames went out later than the
+    tightest time budget checked: the figures would measure the server, not the client."""
+    given = {name: budget for name, budget in budgets_ms.items() if budget is not None}
+    frames = entry.frames
+    if not given or not frames:
+        return
+    worst = max(frames, key=lambda frame: frame.sent_s - frame.scheduled_s)
+    late_ms = (worst.sent_s - worst.scheduled_s) * 1000
+    name, budget = min(given.items(), key=lambda item: item[1])
+    if late_ms > budget:
+        raise UsageError(
+            f"streamrig: check.timing cannot judge this run: the server itself wrote frame "
+            f"{worst.index} {late_ms:.1f} ms after its schedule, more than the {name} budget "
+            f"({budget:g} ms).\n  The server shares the CPU (in the test's own process, the GIL) "
+            "with the code under test; run it in its own process (--streamrig-server=process) "
+            "or keep the test's process idle while the client streams."
+        )
 
 
 def _measure(entry: JournalEntry, probe: Probe[Any], need_overhead: bool) -> Timing:

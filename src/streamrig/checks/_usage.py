@@ -92,29 +92,52 @@ _WHERE = {
     Provider.ANTHROPIC: "Anthropic reports input_tokens in message_start and every count, cumulative, in each message_delta: take the last, do not add.",
     Provider.OPENAI_CHAT: "Chat Completions reports usage once, in the last chunk before [DONE] (choices: []), only when the request sets stream_options={'include_usage': True}.",
     Provider.OPENAI_RESPONSES: "Responses reports usage in response.completed (or response.incomplete).",
+    Provider.GEMINI: "Gemini repeats usageMetadata in every chunk, counts so far: take the last chunk's; output is candidatesTokenCount + thoughtsTokenCount.",
 }
+_HOLDERS = ("usage", "usageMetadata")  # Gemini names its usage `usageMetadata`
 
 
 def _reports(entry: JournalEntry, events: Sequence[Any]) -> Iterator[_Report]:
     """Every usage object the server sent, wherever the provider puts it."""
     if not entry.stream:
-        found = sent_message(entry).get("usage")
-        if isinstance(found, Mapping):
+        message = sent_message(entry)
+        found = next((message[k] for k in _HOLDERS if isinstance(message.get(k), Mapping)), None)
+        if found is not None:
             yield _Report("the response body", _neutral_counts(found))
         return
-    for data in events:
+    for number, data in enumerate(events):
         if not isinstance(data, Mapping):
             continue
         for holder in (data, data.get("message"), data.get("response")):
-            if isinstance(holder, Mapping) and isinstance(holder.get("usage"), Mapping):
-                where = data.get("type") or "the usage chunk"
-                yield _Report(str(where), _neutral_counts(holder["usage"]))
+            if not isinstance(holder, Mapping):
+                continue
+            found = next((holder[k] for k in _HOLDERS if isinstance(holder.get(k), Mapping)), None)
+            if found is not None:
+                where = data.get("type") or (
+                    "the usage chunk" if "usage" in holder else f"chunk {number}"
+                )
+                yield _Report(str(where), _neutral_counts(found))
                 break
 
 
 def _neutral_counts(found: Mapping[str, Any]) -> dict[str, Any]:
+    if "promptTokenCount" in found:
+        return _gemini_counts(found)
     counts = {_SYNONYMS.get(name, name): value for name, value in found.items()}
     return {name: counts[name] for name in NAMES if counts.get(name) is not None}
+
+
+def _gemini_counts(found: Mapping[str, Any]) -> dict[str, Any]:
+    """Gemini's counts in neutral terms: its thinking (`thoughtsTokenCount`, kept apart from
+    `candidatesTokenCount`) is output, as the other providers count it and as it is billed."""
+    thoughts = found.get("thoughtsTokenCount") or 0
+    counts = {
+        "input_tokens": found.get("promptTokenCount"),
+        "output_tokens": (found.get("candidatesTokenCount") or 0) + thoughts,
+        "total_tokens": found.get("totalTokenCount"),
+        "reasoning_tokens": thoughts,
+    }
+    return {name: value for name, value in counts.items() if value is not None}
 
 
 def _expected(reports: Sequence[_Report]) -> Usage:
@@ -132,7 +155,9 @@ def _produced(produced: Any) -> dict[str, Any]:
         raise UsageError(
             f"check.usage: cannot read usage from a {type(produced).__name__}; pass an SDK object or keywords"
         )
-    found: Mapping[str, Any] = mapping.get("usage") or mapping
+    found: Mapping[str, Any] = mapping.get("usage") or mapping.get("usageMetadata") or mapping
+    if "promptTokenCount" in found:
+        found = _gemini_counts(found)
     counts = {_SYNONYMS.get(name, name): value for name, value in found.items()}
     got = {name: counts.get(name) for name in NAMES[:2]}
     if "total_tokens" in counts:
@@ -166,6 +191,13 @@ def _mistakes(
         yield (
             count,
             f"{where}'s {count}, an early report; the final count comes in {counted[-1][0]}",
+        )
+    reasoning = reports[-1].counts.get("reasoning_tokens") if reports else None
+    if name == "output_tokens" and reasoning and name in reports[-1].counts:
+        yield (
+            reports[-1].counts[name] - reasoning,
+            "the output without its thinking (Gemini: candidatesTokenCount alone); thinking "
+            "is output too: add thoughtsTokenCount",
         )
     content = sum(1 for data in events if carried(data))
     yield (

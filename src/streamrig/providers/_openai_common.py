@@ -60,6 +60,12 @@ _FROM_ANTHROPIC = {
     ),
     "timeout_error": ("server_error", "timeout", "Request timed out."),
     "invalid_request_error": ("invalid_request_error", None, "Invalid request."),
+    # What OpenAI answers for a model that does not exist (an unknown scenario here).
+    "not_found_error": (
+        "invalid_request_error",
+        "model_not_found",
+        "The model does not exist or you do not have access to it.",
+    ),
 }
 
 

@@ -19,15 +19,18 @@ from ..scenario import (
     ToolCallPart,
 )
 from ._base import (
+    Call,
     EncodeContext,
     ProviderRequest,
     RequestError,
     WireEvent,
+    chunk_json,
     chunk_text,
-    last_user_text,
     random_base62,
-    text_of_content,
+    tool_arguments,
 )
+from ._history import anthropic_history, text_of_content
+from ._support import require_support
 
 __all__ = ["AnthropicMessages"]
 
@@ -66,19 +69,22 @@ class AnthropicMessages:
 
     provider = Provider.ANTHROPIC
     route = "/v1/messages"
+    routes: tuple[str, ...] = (route,)
 
-    def parse_request(self, body: Any) -> ProviderRequest:
+    def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):
             raise RequestError(400, "request body must be a JSON object")
         messages = body.get("messages")
         if not isinstance(messages, list):
             raise RequestError(400, "messages: Field required")
         model = body.get("model")
+        history = anthropic_history(messages, body.get("thread"))
         return ProviderRequest(
             model=model if isinstance(model, str) else None,
             stream=body.get("stream") is True,
             include_usage=True,
-            last_user_text=last_user_text(messages),
+            last_user_text=history.last_user_text,
+            history=history,
             input_chars=sum(
                 len(text_of_content(m.get("content"))) for m in messages if isinstance(m, Mapping)
             )
@@ -86,12 +92,12 @@ class AnthropicMessages:
         )
 
     def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]:
+        require_support(reply, self.provider, ctx.scenario)
         blocks = [part for part in reply.parts if not isinstance(part, RefusalPart)]
         refusal = next((part for part in reply.parts if isinstance(part, RefusalPart)), None)
         if not blocks and refusal is not None:
             blocks = [TextPart("")]  # the API opens an empty text block before refusing
-        output_text = "".join(_part_text(part) for part in blocks)
-        usage = ctx.usage(reply, output_text)
+        usage = ctx.usage(reply)
         message: dict[str, Any] = {
             "id": "msg_01" + random_base62(ctx.rng, 22),
             "type": "message",
@@ -125,15 +131,14 @@ class AnthropicMessages:
                 "category": refusal.category,
                 "explanation": refusal.refusal,
             }
-        events.append(
-            _event(
-                {
-                    "type": "message_delta",
-                    "delta": delta,
-                    "usage": {"output_tokens": usage.output_tokens},
-                }
-            )
-        )
+        # Every count is cumulative for the whole message (input repeats message_start's).
+        final_usage = {
+            "input_tokens": usage.input_tokens,
+            "cache_creation_input_tokens": usage.cache_creation_input_tokens,
+            "cache_read_input_tokens": usage.cache_read_input_tokens,
+            "output_tokens": usage.output_tokens,
+        }
+        events.append(_event({"type": "message_delta", "delta": delta, "usage": final_usage}))
         events.append(_event({"type": "message_stop"}))
         return events
 
@@ -159,15 +164,16 @@ class AnthropicMessages:
             assert isinstance(part, ToolCallPart)
             tool_id = part.id or "toolu_01" + random_base62(ctx.rng, 22)
             start = {"type": "tool_use", "id": tool_id, "name": part.name, "input": {}}
-            arguments = json.dumps(dict(part.input), ensure_ascii=False) if part.input else ""
+            # The API writes the input with spaces after `:` and `,`.
+            arguments = tool_arguments(part, spaced=True) if part.input else ""
             deltas = [{"type": "input_json_delta", "partial_json": ""}]
             deltas += [
                 {"type": "input_json_delta", "partial_json": piece}
-                for piece in chunk_text(arguments, reply.chunking)
+                for piece in chunk_json(arguments, reply.chunking)
             ]
         events = [_event({"type": "content_block_start", "index": index, "content_block": start})]
         events += [
-            _event({"type": "content_block_delta", "index": index, "delta": d}, content=True)
+            _event({"type": "content_block_delta", "index": index, "delta": d}, content=_carries(d))
             for d in deltas
         ]
         events.append(_event({"type": "content_block_stop", "index": index}))
@@ -250,14 +256,11 @@ def _citation_delta(citation: Citation) -> dict[str, Any]:
     }
 
 
-def _part_text(part: Any) -> str:
-    if isinstance(part, TextPart):
-        return part.text
-    if isinstance(part, ThinkingPart):
-        return part.thinking
-    if isinstance(part, ToolCallPart):
-        return json.dumps(dict(part.input))
-    return ""
+def _carries(delta: Mapping[str, Any]) -> bool:
+    """Whether a delta carries generated tokens (what timing counts): not an empty one."""
+    return any(delta.get(key) for key in ("text", "thinking", "partial_json", "signature")) or (
+        delta.get("type") == "citations_delta"
+    )
 
 
 # Other providers' error names, so one scenario's `error:` works on every endpoint.

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .._errors import UnsupportedFeature
 from ..scenario import (
     Provider,
     RefusalPart,
     Reply,
     StopReason,
     TextPart,
-    ThinkingPart,
     ToolCallPart,
 )
 from ._base import (
+    Call,
     EncodeContext,
     ProviderRequest,
     RequestError,
     WireEvent,
+    chunk_json,
     chunk_text,
-    last_user_text,
     random_base62,
     random_hex,
-    text_of_content,
+    tool_arguments,
 )
+from ._history import chat_history, text_of_content
 from ._openai_common import OpenAIWire, openai_error
+from ._support import require_support
 
 __all__ = ["OpenAIChat"]
 
@@ -48,8 +48,9 @@ class OpenAIChat(OpenAIWire):
 
     provider = Provider.OPENAI_CHAT
     route = "/v1/chat/completions"
+    routes: tuple[str, ...] = (route,)
 
-    def parse_request(self, body: Any) -> ProviderRequest:
+    def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):
             raise RequestError(400, "We could not parse the JSON body of your request.")
         messages = body.get("messages")
@@ -57,18 +58,20 @@ class OpenAIChat(OpenAIWire):
             raise RequestError(400, "Missing required parameter: 'messages'.")
         options = body.get("stream_options")
         model = body.get("model")
+        history = chat_history(messages)
         return ProviderRequest(
             model=model if isinstance(model, str) else None,
             stream=body.get("stream") is True,
             include_usage=isinstance(options, Mapping) and options.get("include_usage") is True,
-            last_user_text=last_user_text(messages),
+            last_user_text=history.last_user_text,
+            history=history,
             input_chars=sum(
                 len(text_of_content(m.get("content"))) for m in messages if isinstance(m, Mapping)
             ),
         )
 
     def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]:
-        _reject_unsupported(reply, ctx)
+        require_support(reply, self.provider, ctx.scenario)
         base: dict[str, Any] = {
             "id": "chatcmpl-" + random_base62(ctx.rng, 29),
             "object": "chat.completion.chunk",
@@ -87,7 +90,7 @@ class OpenAIChat(OpenAIWire):
             return WireEvent(data, content=content)
 
         deltas = list(self._deltas(reply, ctx))
-        events = [chunk(delta) for delta in deltas]
+        events = [chunk(delta, content=_carries(delta)) for delta in deltas]
         events.append(chunk({}, FINISH_REASONS[reply.stop_reason], content=False))
         if ctx.include_usage:
             events.append(WireEvent({**base, "choices": [], "usage": self._usage(reply, ctx)}))
@@ -116,8 +119,7 @@ class OpenAIChat(OpenAIWire):
                 }
                 yield _merge(pending, {"tool_calls": [opener]})
                 pending = None
-                arguments = json.dumps(dict(part.input), ensure_ascii=False, separators=(",", ":"))
-                for piece in chunk_text(arguments, reply.chunking):
+                for piece in chunk_json(tool_arguments(part), reply.chunking):
                     yield {"tool_calls": [{"index": tool_index, "function": {"arguments": piece}}]}
                 tool_index += 1
                 continue
@@ -135,8 +137,7 @@ class OpenAIChat(OpenAIWire):
             yield pending
 
     def _usage(self, reply: Reply, ctx: EncodeContext) -> dict[str, Any]:
-        text = "".join(_text(p) if isinstance(p, TextPart) else "" for p in reply.parts)
-        usage = ctx.usage(reply, text)
+        usage = ctx.usage(reply)
         prompt, completion = usage.input_tokens or 0, usage.output_tokens or 0
         return {
             "prompt_tokens": prompt,
@@ -164,15 +165,13 @@ class OpenAIChat(OpenAIWire):
         return _accumulate(events)
 
 
-def _reject_unsupported(reply: Reply, ctx: EncodeContext) -> None:
-    title = Provider.OPENAI_CHAT.label
-    for part in reply.parts:
-        if isinstance(part, ThinkingPart):
-            raise UnsupportedFeature(
-                ctx.scenario, title, "a thinking part", "use /v1/messages or /v1/responses"
-            )
-        if isinstance(part, TextPart) and part.citations:
-            raise UnsupportedFeature(ctx.scenario, title, "citations", "use /v1/messages")
+def _carries(delta: Mapping[str, Any]) -> bool:
+    """Whether a delta carries generated tokens (what timing counts): text, a refusal, or a
+    piece of tool arguments; the role chunk and a call's opener (arguments "") do not."""
+    if delta.get("content") or delta.get("refusal"):
+        return True
+    calls = delta.get("tool_calls") or ()
+    return any((call.get("function") or {}).get("arguments") for call in calls)
 
 
 def _text(part: Any) -> str:

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .._errors import UnsupportedFeature
 from ..scenario import (
     Part,
     Provider,
@@ -19,16 +18,21 @@ from ..scenario import (
 )
 from ..sse import SSEDecoder
 from ._base import (
+    Call,
     EncodeContext,
     ProviderRequest,
     RequestError,
     WireEvent,
+    chunk_json,
     chunk_text,
     random_base62,
     random_hex,
-    text_of_content,
+    tool_arguments,
 )
+from ._history import responses_history
 from ._openai_common import OpenAIWire, openai_error
+from ._settings import RequestSettings, SettingsTypeError
+from ._support import require_support
 
 __all__ = ["OpenAIResponses"]
 
@@ -45,28 +49,32 @@ class OpenAIResponses(OpenAIWire):
 
     provider = Provider.OPENAI_RESPONSES
     route = "/v1/responses"
+    routes: tuple[str, ...] = (route,)
 
-    def parse_request(self, body: Any) -> ProviderRequest:
+    def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):
             raise RequestError(400, "We could not parse the JSON body of your request.")
         given = body.get("input")
         if not isinstance(given, (str, list)):
             raise RequestError(400, "Missing required parameter: 'input'.")
         model = body.get("model")
+        try:
+            settings = RequestSettings.from_body(body)
+        except SettingsTypeError as error:
+            raise RequestError(400, str(error)) from None
+        history = responses_history(given, body.get("previous_response_id"))
         return ProviderRequest(
             model=model if isinstance(model, str) else None,
             stream=body.get("stream") is True,
             include_usage=True,
-            last_user_text=_last_user_input(given),
+            last_user_text=history.last_user_text,
+            history=history,
             input_chars=len(json.dumps(given)) + len(str(body.get("instructions") or "")),
+            settings=settings,
         )
 
     def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]:
-        for part in reply.parts:
-            if isinstance(part, TextPart) and part.citations:
-                raise UnsupportedFeature(
-                    ctx.scenario, Provider.OPENAI_RESPONSES.label, "citations", "use /v1/messages"
-                )
+        require_support(reply, self.provider, ctx.scenario)
         return _Encoder(reply, ctx).events()
 
     def error_event(
@@ -115,16 +123,6 @@ def _stream_so_far(sent: Sequence[bytes]) -> tuple[dict[str, Any] | None, int]:
     return created, sequence
 
 
-def _last_user_input(given: str | list[Any]) -> str:
-    if isinstance(given, str):
-        return given
-    text = ""
-    for item in given:
-        if isinstance(item, Mapping) and item.get("role", "user") == "user" and "content" in item:
-            text = text_of_content(item["content"])
-    return text
-
-
 def _groups(parts: tuple[Part, ...]) -> Iterator[list[Part]]:
     """Output items: consecutive text and refusal parts share one message item."""
     message: list[Part] = []
@@ -156,8 +154,15 @@ class _Encoder:
     def events(self) -> list[WireEvent]:
         self.emit("response.created", response=self.response("in_progress", []))
         self.emit("response.in_progress", response=self.response("in_progress", []))
-        items = [self.item(index, group) for index, group in enumerate(_groups(self.reply.parts))]
         reason = INCOMPLETE_REASONS.get(self.reply.stop_reason)
+        groups = list(_groups(self.reply.parts))
+        # A cut-off response leaves the item it was writing (the last) incomplete.
+        items = [
+            self.item(
+                index, group, "incomplete" if reason and index == len(groups) - 1 else "completed"
+            )
+            for index, group in enumerate(groups)
+        ]
         final = self.response("incomplete" if reason else "completed", items)
         if reason:
             final["incomplete_details"] = {"reason": reason}
@@ -166,36 +171,42 @@ class _Encoder:
         return self.out
 
     def response(self, status: str, output: list[dict[str, Any]]) -> dict[str, Any]:
+        """The Response object: the request's settings echoed, the API's defaults elsewhere."""
+        given = self.ctx.settings
         return {
             "id": self.response_id,
             "object": "response",
             "created_at": self.ctx.created,
             "status": status,
-            "background": False,
+            "background": _or(given.background, False),
             "error": None,
             "incomplete_details": None,
-            "instructions": None,
-            "max_output_tokens": None,
+            "instructions": _json_value(given.instructions),
+            "max_output_tokens": given.max_output_tokens,
+            "max_tool_calls": given.max_tool_calls,
             "model": self.ctx.model,
             "output": output,
-            "parallel_tool_calls": True,
-            "previous_response_id": None,
-            "reasoning": {"effort": None, "summary": None},
-            "store": True,
-            "temperature": 1.0,
-            "text": {"format": {"type": "text"}},
-            "tool_choice": "auto",
-            "tools": [],
-            "top_p": 1.0,
-            "truncation": "disabled",
+            "parallel_tool_calls": _or(given.parallel_tool_calls, True),
+            "previous_response_id": given.previous_response_id,
+            "prompt_cache_key": given.prompt_cache_key,
+            "reasoning": {"effort": None, "summary": None, **(given.reasoning or {})},
+            "safety_identifier": given.safety_identifier,
+            "service_tier": _service_tier(given.service_tier),
+            "store": _or(given.store, True),
+            "temperature": _or(given.temperature, 1.0),
+            "text": {"format": {"type": "text"}, "verbosity": "medium", **(given.text or {})},
+            "tool_choice": _json_value(_or(given.tool_choice, "auto")),
+            "tools": [_tool(tool) for tool in given.tools],
+            "top_logprobs": _or(given.top_logprobs, 0),
+            "top_p": _or(given.top_p, 1.0),
+            "truncation": _or(given.truncation, "disabled"),
             "usage": None,
-            "user": None,
-            "metadata": {},
+            "user": given.user,
+            "metadata": dict(given.metadata or {}),
         }
 
     def usage(self) -> dict[str, Any]:
-        text = "".join(p.text for p in self.reply.parts if isinstance(p, TextPart))
-        usage = self.ctx.usage(self.reply, text)
+        usage = self.ctx.usage(self.reply)
         inp, out = usage.input_tokens or 0, usage.output_tokens or 0
         return {
             "input_tokens": inp,
@@ -208,15 +219,15 @@ class _Encoder:
             "total_tokens": inp + out,
         }
 
-    def item(self, index: int, group: list[Part]) -> dict[str, Any]:
+    def item(self, index: int, group: list[Part], status: str) -> dict[str, Any]:
         first = group[0]
         if isinstance(first, ToolCallPart):
-            return self.function_call(index, first)
+            return self.function_call(index, first, status)
         if isinstance(first, ThinkingPart):
             return self.reasoning(index, first)
-        return self.message(index, group)
+        return self.message(index, group, status)
 
-    def message(self, index: int, group: list[Part]) -> dict[str, Any]:
+    def message(self, index: int, group: list[Part], status: str) -> dict[str, Any]:
         item_id = "msg_" + random_hex(self.ctx.rng, 48)
         item: dict[str, Any] = {
             "id": item_id,
@@ -229,7 +240,7 @@ class _Encoder:
         parts = [
             self.content_part(item_id, index, position, part) for position, part in enumerate(group)
         ]
-        done = {**item, "status": "completed", "content": parts}
+        done = {**item, "status": status, "content": parts}
         self.emit("response.output_item.done", output_index=index, item=done)
         return done
 
@@ -260,7 +271,7 @@ class _Encoder:
         self.emit("response.content_part.done", **where, part=done)
         return done
 
-    def function_call(self, index: int, part: ToolCallPart) -> dict[str, Any]:
+    def function_call(self, index: int, part: ToolCallPart, status: str) -> dict[str, Any]:
         item_id = "fc_" + random_hex(self.ctx.rng, 48)
         call_id = part.id or "call_" + random_base62(self.ctx.rng, 24)
         item = {
@@ -272,8 +283,8 @@ class _Encoder:
             "name": part.name,
         }
         self.emit("response.output_item.added", output_index=index, item=item)
-        arguments = json.dumps(dict(part.input), ensure_ascii=False, separators=(",", ":"))
-        for piece in chunk_text(arguments, self.reply.chunking):
+        arguments = tool_arguments(part)
+        for piece in chunk_json(arguments, self.reply.chunking):
             self.emit(
                 "response.function_call_arguments.delta",
                 content=True,
@@ -287,7 +298,7 @@ class _Encoder:
             output_index=index,
             arguments=arguments,
         )
-        done = {**item, "status": "completed", "arguments": arguments}
+        done = {**item, "status": status, "arguments": arguments}
         self.emit("response.output_item.done", output_index=index, item=done)
         return done
 
@@ -309,6 +320,27 @@ class _Encoder:
         done = {**item, "summary": [summary]}
         self.emit("response.output_item.done", output_index=index, item=done)
         return done
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _json_value(value: Any) -> Any:
+    """A setting as JSON again (tuples from the typed settings back to lists)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _service_tier(requested: str | None) -> str:
+    # The API answers `auto` (or nothing) with the tier it used: `default`.
+    return "default" if requested in (None, "auto") else requested
+
+
+def _tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool as the API echoes it: a function tool gains `description` and `strict`."""
+    if tool.get("type") == "function":
+        return {"description": None, "strict": True, **tool}
+    return dict(tool)
 
 
 _LIFECYCLE_END = ("response.completed", "response.incomplete", "response.failed")

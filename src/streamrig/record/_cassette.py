@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ..jsonstream import split_array
 from ..scenario import Provider
 from ..sse import split_events
 from ._redact import Redactor
@@ -50,7 +51,12 @@ class Interaction:
         """The body cut into SSE events, each timed by the chunk that completed it."""
         body = self.body
         streamed = "text/event-stream" in self.response_headers.get("content-type", "")
-        pieces = split_events(body) if streamed else ([body] if body else [])
+        if streamed:
+            pieces = split_events(body)
+        elif body.lstrip()[:1] == b"[":  # a streamed JSON array (Gemini without alt=sse)
+            pieces = split_array(body)
+        else:
+            pieces = [body] if body else []
         ends, total = [], 0
         for t, chunk in self.chunks:
             total += len(chunk)

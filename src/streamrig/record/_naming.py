@@ -16,8 +16,19 @@ _FOLDERS = {
     Provider.ANTHROPIC: "anthropic",
     Provider.OPENAI_CHAT: "openai-chat",
     Provider.OPENAI_RESPONSES: "openai-responses",
+    Provider.GEMINI: "gemini",
 }
-_KEYS = ("model", "messages", "system", "tools", "tool_choice", "input", "instructions")
+_KEYS = (
+    "model",
+    "messages",
+    "system",
+    "tools",
+    "tool_choice",
+    "input",
+    "instructions",
+    "contents",
+    "systemInstruction",
+)
 
 
 def cassette_name(method: str, path: str, body: Any, provider: Provider | None) -> Path:
@@ -40,6 +51,11 @@ def _last_words(body: Any) -> str:
         return ""
     if isinstance(body.get("input"), str):
         return str(body["input"])
+    for content in reversed(body.get("contents") or []):  # Gemini
+        if isinstance(content, dict) and content.get("role", "user") == "user":
+            texts = [str(p["text"]) for p in content.get("parts") or [] if "text" in p]
+            if texts:
+                return " ".join(texts)
     for message in reversed(body.get("messages") or body.get("input") or []):
         if isinstance(message, dict) and message.get("role") == "user":
             content = message.get("content")

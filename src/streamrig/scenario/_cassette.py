@@ -71,7 +71,16 @@ def _interaction(
         raise fail(f"missing or malformed {error}") from None
     headers = {str(k).lower(): _first(v) for k, v in (response.get("headers") or {}).items()}
     body = _body_bytes(response.get("body"))
-    streamed = "text/event-stream" in headers.get("content-type", "") or bool(extra.get("events"))
+    # The content type says whether the answer was a stream; the recorder times every body
+    # (a JSON one too) in `events`, so those say it only when no content type was kept.
+    content_type = headers.get("content-type")
+    # A streamed JSON array (Gemini without alt=sse) is a stream whatever its content type.
+    array = body.lstrip()[:1] == b"["
+    streamed = array or (
+        "text/event-stream" in content_type
+        if content_type is not None
+        else bool(extra.get("events")) and body.lstrip()[:1] not in (b"{", b"[")
+    )
     events = _events(extra.get("events"), body, streamed, fail)
     provider = _provider(extra.get("provider"), recorded)
     recording = Recording(

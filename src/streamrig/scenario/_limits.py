@@ -9,7 +9,7 @@ long to convert or a bad `!!timestamp` is a problem at its line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -29,7 +29,13 @@ MAX_DEPTH = 64  # levels of nesting
 MAX_ALIAS_EXPANSION = 100_000  # values that aliases add beyond those written
 
 
-class _Loader(yaml.SafeLoader):
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:  # libyaml's parser when PyYAML has it (several times faster), the pure-Python one else
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """The safe loader, with no implicit dates, and every value's failure at its line."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -84,6 +90,11 @@ def compose_bounded(text: str, source: Any) -> yaml.Node | None:
         )
     try:
         loader = _Loader(text)
+    except UnicodeEncodeError as error:  # libyaml reads UTF-8: a lone surrogate cannot be
+        line = text.count("\n", 0, error.start) + 1
+        raise _error(
+            f"a lone surrogate ({text[error.start]!r}) is not a character", source, line
+        ) from None
     except yaml.YAMLError as error:  # the reader: a character YAML does not allow
         raise _error(f"not valid YAML: {error}", source, _reader_line(error, text)) from None
     try:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -34,10 +34,11 @@ from ._model import (
     ThinkingPart,
     Timing,
     ToolCallPart,
+    ToolResultRule,
     Usage,
     WaitStep,
 )
-from ._validate import LineMap, problems
+from ._validate import LineMap, duplicate_keys, problems
 
 __all__ = [
     "SCENARIO_SUFFIXES",
@@ -52,6 +53,8 @@ __all__ = [
 ]
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json", ".sse")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -99,16 +102,37 @@ def scenarios_from_text(
     text: str, default_name: str, source: Path | str | None = None
 ) -> list[Scenario]:
     """The scenarios of a YAML text: one, or one per interaction of a cassette."""
-    data, lines = _parse_yaml(text, source)
+    data, lines, duplicates = _parse_yaml(text, source)
     if is_cassette(data):
-        return scenarios_from_cassette(data, default_name, source, lines)
-    return [scenario_from_mapping(data, default_name, source=source, lines=lines)]
+        return _reporting(
+            duplicates, lambda: scenarios_from_cassette(data, default_name, source, lines)
+        )
+    return _reporting(
+        duplicates, lambda: [scenario_from_mapping(data, default_name, source=source, lines=lines)]
+    )
 
 
 def scenario_from_text(text: str, default_name: str, source: Path | str | None = None) -> Scenario:
     """A scenario from YAML (or JSON) text; errors carry file:line: key."""
-    data, lines = _parse_yaml(text, source)
-    return scenario_from_mapping(data, default_name, source=source, lines=lines)
+    data, lines, duplicates = _parse_yaml(text, source)
+    (scenario,) = _reporting(
+        duplicates, lambda: [scenario_from_mapping(data, default_name, source=source, lines=lines)]
+    )
+    return scenario
+
+
+def _reporting(duplicates: list[ScenarioError], build: Callable[[], list[T]]) -> list[T]:
+    """What `build` makes, unless it or the text's duplicate keys have problems: all are raised."""
+    try:
+        built = build()
+    except ScenarioError as error:
+        if not duplicates:
+            raise
+        found = sorted([*duplicates, *error.problems], key=lambda p: p.line or 0)
+        raise ScenarioError.combine(found) from None
+    if duplicates:
+        raise ScenarioError.combine(duplicates)
+    return built
 
 
 def scenario_from_mapping(
@@ -127,13 +151,13 @@ def scenario_from_mapping(
 
 def _parse_yaml(
     text: str, source: Path | str | None
-) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+) -> tuple[Any, dict[tuple[str | int, ...], int], list[ScenarioError]]:
     node = compose_bounded(text, source)  # bounded cost: depth, aliases, size
     data = construct_bounded(node, source)
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _map_lines(node, (), lines)
-    return data, lines
+    return data, lines, duplicate_keys(node, source)
 
 
 def _map_lines(
@@ -160,7 +184,7 @@ def _build(data: Mapping[str, Any], default_name: str, source: Path | None) -> S
         steps=steps,
         provider=Provider(provider) if provider else None,
         model=data.get("model"),
-        match=Match(**match) if match else None,
+        match=_match(match) if match else None,
         description=data.get("description", ""),
         source=source,
         timing=_timing(data.get("timing")) or Timing(),
@@ -168,6 +192,25 @@ def _build(data: Mapping[str, Any], default_name: str, source: Path | None) -> S
         attempts=_attempts(data.get("attempts")),
         speed=float(data.get("speed", 1.0)),
         line_endings=_LINE_ENDINGS[data.get("line_endings", "lf")],
+        turns=tuple(_turn(item, data, default_name, source) for item in data.get("turns", ())),
+    )
+
+
+def _turn(
+    item: Mapping[str, Any], parent: Mapping[str, Any], name: str, source: Path | None
+) -> Scenario:
+    """One turn's body; the scenario's own keys fill in what it leaves out (see `for_turn`)."""
+    inherited = {k: parent[k] for k in ("chunking", "provider") if k in parent and k not in item}
+    return _build({**inherited, **item}, parent.get("name", name), source)
+
+
+def _match(data: Mapping[str, Any]) -> Match:
+    rule = data.get("tool_result")
+    if isinstance(rule, str):
+        rule = {"name": rule}
+    return Match(
+        **{k: v for k, v in data.items() if k != "tool_result"},
+        tool_result=ToolResultRule(**rule) if rule else None,
     )
 
 
@@ -242,13 +285,13 @@ def _attempt(item: Mapping[str, Any]) -> Attempt:
 
 def _reply(data: Mapping[str, Any]) -> Reply:
     stop = data.get("stop")
-    chunking = data.get("chunking", "words")
+    chunking = data.get("chunking")
     return Reply(
         parts=tuple(_part(item) for item in data["reply"]),
         stop=(STOP_ALIASES.get(stop) or StopReason(stop)) if stop else None,
         stop_sequence=data.get("stop_sequence"),
         usage=Usage(**data.get("usage", {})),
-        chunking=chunking if isinstance(chunking, int) else Chunking(chunking),
+        chunking=chunking if chunking is None or isinstance(chunking, int) else Chunking(chunking),
     )
 
 
@@ -279,7 +322,8 @@ def scenario_from_sse(body: bytes, name: str, source: Path | str | None = None) 
     if provider is None:
         raise ScenarioError(
             "cannot tell which provider this SSE body is from: expected an Anthropic "
-            "`message_start`, a Responses `response.created` or a `chat.completion.chunk`",
+            "`message_start`, a Responses `response.created`, a `chat.completion.chunk` or Gemini "
+            "`candidates`",
             path=source,
             line=1,
         )
@@ -297,4 +341,6 @@ def infer_provider(body: bytes) -> Provider | None:
         return Provider.OPENAI_RESPONSES
     if b"chat.completion.chunk" in head:
         return Provider.OPENAI_CHAT
+    if b'"candidates"' in head:
+        return Provider.GEMINI
     return None

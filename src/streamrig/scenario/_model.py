@@ -6,7 +6,7 @@ import enum
 import fnmatch
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,12 +29,17 @@ __all__ = [
     "RefusalPart",
     "Reply",
     "Scenario",
+    "Shape",
+    "ShapeLevel",
     "Step",
     "StopReason",
     "TextPart",
     "ThinkingPart",
     "Timing",
     "ToolCallPart",
+    "ToolResult",
+    "ToolResultRule",
+    "TurnsExhausted",
     "Usage",
     "WaitStep",
 ]
@@ -46,6 +51,7 @@ class Provider(str, enum.Enum):
     ANTHROPIC = "anthropic"
     OPENAI_CHAT = "openai-chat"
     OPENAI_RESPONSES = "openai-responses"
+    GEMINI = "gemini"
 
     @property
     def label(self) -> str:
@@ -63,12 +69,18 @@ _ROUTES = {
     "/v1/messages": Provider.ANTHROPIC,
     "/chat/completions": Provider.OPENAI_CHAT,
     "/responses": Provider.OPENAI_RESPONSES,
+    ":streamGenerateContent": Provider.GEMINI,
+    ":generateContent": Provider.GEMINI,
 }
 _LABELS = {
     Provider.ANTHROPIC: "Anthropic Messages",
     Provider.OPENAI_CHAT: "OpenAI Chat Completions",
     Provider.OPENAI_RESPONSES: "OpenAI Responses",
+    Provider.GEMINI: "Google Gemini",
 }
+
+
+_ALL_PROVIDERS = tuple(Provider)  # per request: iterating the enum each time costs
 
 
 class StopReason(str, enum.Enum):
@@ -159,7 +171,7 @@ class Reply:
     stop: StopReason | None = None  # None: tool_use if the reply calls a tool, else end_turn
     stop_sequence: str | None = None
     usage: Usage = field(default_factory=Usage)
-    chunking: Chunking | int = Chunking.WORDS
+    chunking: Chunking | int | None = None  # None: text by words, tool JSON by tokens
 
     @property
     def stop_reason(self) -> StopReason:
@@ -270,6 +282,29 @@ class Fault:
         return f"{what} {where}".strip()
 
 
+class ShapeLevel(str, enum.Enum):
+    """How far a shape may stray from the provider's own bytes."""
+
+    REALISTIC = "realistic"  # what the provider (or a gateway in front of it) really sends
+    SSE = "sse"  # anything the SSE specification allows
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A variant of a stream's bytes with the same meaning, drawn from `seed` alone.
+
+    `index` is only a label (`shape-7`); the bytes depend on `seed` and `level`.
+    """
+
+    seed: int
+    level: ShapeLevel = ShapeLevel.REALISTIC
+    index: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"shape-{self.index}" if self.index is not None else f"shape seed={self.seed}"
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """How try N of the same request is answered: an HTTP error, or the stream (with its faults)."""
@@ -324,19 +359,70 @@ class Recording:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolResult:
+    """A tool result the request's latest message carries: the call it answers, and its text."""
+
+    id: str
+    name: str | None  # the called tool's name, found in the history (None: not found)
+    content: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResultRule:
+    """`match: {tool_result: NAME}`: the latest message answers a call of this tool."""
+
+    name: str
+    contains: str | None = None  # ... and the result's text holds this (case-insensitive)
+
+    def matches(self, results: tuple[ToolResult, ...]) -> bool:
+        return any(
+            result.name == self.name
+            and (self.contains is None or self.contains.lower() in result.content.lower())
+            for result in results
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
-    """When a scenario answers a request that did not name one. All given rules must hold."""
+    """When a scenario answers a request that did not name one. All given rules must hold.
+
+    "User text" is text a user typed (tool results are not), the same on every provider.
+    """
 
     model: str | None = None  # a glob, e.g. "claude-*"
-    contains: str | None = None  # text in the last user message (case-insensitive)
-    regex: str | None = None  # searched in the last user message
+    contains: str | None = None  # text in the last user-typed message (case-insensitive)
+    regex: str | None = None  # searched in the last user-typed message
+    turn: int | None = None  # the request's turn: assistant turns in its history, plus one
+    tool_result: ToolResultRule | None = None
 
-    def matches(self, model: str | None, last_user_text: str) -> bool:
+    def matches(
+        self,
+        model: str | None,
+        last_user_text: str,
+        turn: int = 1,
+        tool_results: tuple[ToolResult, ...] = (),
+    ) -> bool:
         if self.model is not None and not fnmatch.fnmatchcase(model or "", self.model):
             return False
         if self.contains is not None and self.contains.lower() not in last_user_text.lower():
             return False
+        if self.turn is not None and self.turn != turn:
+            return False
+        if self.tool_result is not None and not self.tool_result.matches(tool_results):
+            return False
         return self.regex is None or re.search(self.regex, last_user_text) is not None
+
+
+class TurnsExhausted(LookupError):
+    """A request for a turn past the last one a scenario scripts."""
+
+    def __init__(self, scenario: str, turns: int, turn: int) -> None:
+        self.scenario, self.turns, self.turn = scenario, turns, turn
+        super().__init__(
+            f"streamrig: scenario {scenario!r} scripts {turns} turn(s), and this request is "
+            f"turn {turn} (its history holds {turn - 1} assistant turn(s)): the conversation "
+            "went on past the script; does the client's loop stop?"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,8 +430,9 @@ class Scenario:
     """What the model replies to a request, from one file, dict or captured body.
 
     Exactly one of `reply` (provider-neutral), `steps` (low-level events for
-    `provider`), `body` (a raw SSE capture for `provider`) or `recording` (a
-    cassette interaction, with its `request`) is set.
+    `provider`), `body` (a raw SSE capture for `provider`), `recording` (a
+    cassette interaction, with its `request`) or `turns` (a conversation: one
+    scenario body per turn, each named like this one) is set.
     """
 
     name: str
@@ -364,6 +451,28 @@ class Scenario:
     recording: Recording | None = None  # a cassette interaction: replayed as recorded
     request: RecordedRequest | None = None  # ... matched to requests by this
     line_endings: str = "\n"  # "\r\n" or "\r" to test a client's line splitting
+    shape: Shape | None = None  # a variant of the bytes with the same meaning (streamrig.shapes)
+    turns: tuple[Scenario, ...] = ()  # a conversation: one body per turn (see `for_turn`)
+
+    def for_turn(self, turn: int) -> Scenario:
+        """The scenario that answers turn `turn` (1-based) of a conversation: itself when it
+        scripts no turns, else that turn's body. Raises TurnsExhausted past the last one."""
+        if not self.turns:
+            return self
+        if turn > len(self.turns):
+            raise TurnsExhausted(self.name, len(self.turns), turn)
+        body = self.turns[turn - 1]
+        return replace(
+            body,
+            name=self.name,
+            model=self.model,
+            source=self.source,
+            timing=body.timing if body.timing != Timing() else self.timing,
+            faults=body.faults or self.faults,
+            attempts=body.attempts or self.attempts,
+            speed=self.speed,
+            line_endings=self.line_endings,
+        )
 
     def attempt(self, number: int) -> Attempt:
         """What answers try `number` (1-based); the last entry repeats; none: play as written."""
@@ -374,4 +483,4 @@ class Scenario:
     @property
     def providers(self) -> tuple[Provider, ...]:
         """The endpoints this scenario can answer on (before feature checks)."""
-        return tuple(Provider) if self.provider is None else (self.provider,)
+        return _ALL_PROVIDERS if self.provider is None else (self.provider,)

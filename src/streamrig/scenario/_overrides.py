@@ -65,5 +65,5 @@ def with_overrides(
             base, **{_REPLY_KEYS[k]: getattr(built.reply, _REPLY_KEYS[k]) for k in reply_keys}
         )
     if "reply" in changes:
-        changes["steps"], changes["body"] = None, None
+        changes["steps"], changes["body"], changes["turns"] = None, None, ()
     return dataclasses.replace(scenario, **changes)

@@ -86,12 +86,7 @@ def _attempts(attempts: Any) -> Iterator[tuple[Path, str]]:
 
 
 def _attempt(attempt: Mapping[str, Any], path: Path) -> Iterator[tuple[Path, str]]:
-    status: Any = attempt.get("status")
-    if _number(status) and status != 200 and not 300 <= status <= 599:
-        yield (
-            (*path, "status"),
-            f"status {status} cannot answer a try: 200 plays the stream, an error is 300-599",
-        )
+    # (its status is checked with the schema: 200 or 300-599)
     headers = attempt.get("headers")
     if not isinstance(headers, Mapping):
         return

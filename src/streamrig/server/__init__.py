@@ -4,8 +4,10 @@ from ._app import MAX_BODY_BYTES, SCENARIO_HEADER, create_app, create_runner
 from ._journal import FrameRecord, Journal, JournalEntry, Outcome, redact_headers, settle
 from ._match import DEFAULT_MATCH_ON, NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough
+from ._process import ProcessServer
 from ._schedule import Ending, Frame, Hold, Plan, final_message, plan_stream
 from ._select import ScenarioRegistry, UnknownScenario
+from ._shapes import ShapeChoices, choices_of, shapes, variant_seed
 from ._show import timeline_text
 from ._state import READ_TIMEOUT, ServerState
 from ._thread import MockServer
@@ -26,15 +28,20 @@ __all__ = [
     "Outcome",
     "PassThrough",
     "Plan",
+    "ProcessServer",
     "RequestKey",
     "ScenarioRegistry",
     "ServerState",
+    "ShapeChoices",
     "UnknownScenario",
+    "choices_of",
     "create_app",
     "create_runner",
     "final_message",
     "plan_stream",
     "redact_headers",
     "settle",
+    "shapes",
     "timeline_text",
+    "variant_seed",
 ]

@@ -1,18 +1,21 @@
-"""The admin API under /_streamrig/: health, scenarios, journal."""
+"""The admin API under /_streamrig/: health, scenarios, journal, play, reset."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
 
 from .._errors import ScenarioError
 from .._version import __version__
-from ..scenario import Scenario, scenario_from_text
-from ..scenario._limits import decode_text
+from ..providers import carries
+from ..scenario import Provider, Scenario, scenario_from_mapping, scenario_from_text
+from ..scenario._limits import compose_bounded, construct_bounded, decode_text
 from ._body import BodyUnread, read_body
 from ._journal_json import journal_json
+from ._select import UnknownScenario
 from ._state import STATE_KEY
 
 __all__ = ["add_admin_routes", "describe"]
@@ -26,23 +29,25 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/scenarios", _add_scenario)
     app.router.add_get(f"{PREFIX}/journal", _journal)
     app.router.add_delete(f"{PREFIX}/journal", _clear_journal)
+    app.router.add_post(f"{PREFIX}/play", _play)
+    app.router.add_post(f"{PREFIX}/reset", _reset)
 
 
 def describe(scenario: Scenario) -> dict[str, Any]:
     """A scenario as the admin API lists it."""
     match = scenario.match
-    return {
+    kind = "reply" if scenario.reply else ("events" if scenario.steps is not None else "sse")
+    described: dict[str, Any] = {
         "name": scenario.name,
         "description": scenario.description,
-        "providers": [p.value for p in scenario.providers],
-        "kind": "reply" if scenario.reply else ("events" if scenario.steps is not None else "sse"),
+        "providers": [p.value for p in Provider if carries(scenario, p)],
+        "kind": "turns" if scenario.turns else kind,
         "source": str(scenario.source) if scenario.source else None,
-        "match": {k: v for k, v in vars_of(match).items() if v is not None} if match else None,
+        "match": {k: v for k, v in asdict(match).items() if v is not None} if match else None,
     }
-
-
-def vars_of(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__slots__}
+    if scenario.turns:
+        described["turns"] = len(scenario.turns)
+    return described
 
 
 async def _health(request: web.Request) -> web.Response:
@@ -62,26 +67,68 @@ async def _add_scenario(request: web.Request) -> web.Response:
     """Body: a scenario as YAML or JSON; its `name` key (or `?name=`) names it."""
     state = request.app[STATE_KEY]
     source = "<POST /_streamrig/scenarios>"
-    charset = (request.charset or "utf-8").lower()
-    if charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
-        message = f"{source}: charset {charset!r} is not read; send the scenario as UTF-8"
-        return _problem(400, "scenario_error", message, [message])
-    try:
-        raw = await read_body(request, state.read_timeout)
-    except web.HTTPRequestEntityTooLarge as error:
-        return _problem(413, "scenario_error", error.text or "too large", [error.text or ""])
-    except BodyUnread as error:
-        return _problem(error.status, "scenario_error", str(error), [str(error)])
-    name = request.query.get("name", "posted")
+    read = await _read_text(request, source)
+    if isinstance(read, web.Response):
+        return read
     try:
         # Bounded cost, but YAML is slow to read: off the loop, so streams keep their pace.
         scenario = await asyncio.get_running_loop().run_in_executor(
-            None, _scenario_from_bytes, raw, name, source
+            None, scenario_from_text, read, request.query.get("name", ""), source
         )
+        if not scenario.name:
+            raise ScenarioError(
+                "a scenario added at run time needs a name: a `name` key, or ?name=NAME",
+                path=source,
+                key="name",
+            )
     except ScenarioError as error:
-        return _problem(400, "scenario_error", str(error), [str(p) for p in error.problems])
+        return _problems(error)
     state.registry.add(scenario)
     return web.json_response(describe(scenario), status=201)
+
+
+async def _play(request: web.Request) -> web.Response:
+    """Body (JSON or YAML): `{"scenario": NAME or a scenario body, "overrides": {...}}`;
+    `{"scenario": null}` stops playing. Answers with the scenario now playing."""
+    state = request.app[STATE_KEY]
+    source = "<POST /_streamrig/play>"
+    read = await _read_text(request, source)
+    if isinstance(read, web.Response):
+        return read
+    try:
+        body = construct_bounded(compose_bounded(read, source), source)
+        if not isinstance(body, dict) or "scenario" not in body:
+            raise ScenarioError(
+                'expected a mapping {"scenario": NAME or a scenario body, "overrides": {...}}',
+                path=source,
+            )
+        given, overrides = body["scenario"], body.get("overrides") or {}
+        if not isinstance(overrides, dict):
+            raise ScenarioError("expected a mapping of scenario keys", path=source, key="overrides")
+        if given is None:
+            state.registry.play(None)
+            return web.json_response({"playing": None})
+        found = state.registry.get(given) if isinstance(given, str) else None
+        if found is None:
+            found = scenario_from_mapping(given, "played", source=source)
+        playing = state.play(found, overrides)
+    except UnknownScenario as error:
+        return web.json_response(
+            {"error": {"type": "not_found_error", "message": str(error)}}, status=404
+        )
+    except ScenarioError as error:
+        return _problems(error)
+    return web.json_response({"playing": describe(playing)})
+
+
+async def _reset(request: web.Request) -> web.Response:
+    """Forget the journal, attempt counts, run-time scenarios and the scenario playing."""
+    request.app[STATE_KEY].reset()
+    return web.Response(status=204)
+
+
+def _problems(error: ScenarioError) -> web.Response:
+    return _problem(400, "scenario_error", str(error), [str(p) for p in error.problems])
 
 
 async def _journal(request: web.Request) -> web.StreamResponse:
@@ -107,12 +154,25 @@ async def _journal(request: web.Request) -> web.StreamResponse:
 
 
 async def _clear_journal(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].journal.clear()
+    """Forget the requests: the journal and the attempt counts (so retries start again)."""
+    request.app[STATE_KEY].forget_requests()
     return web.Response(status=204)
 
 
-def _scenario_from_bytes(raw: bytes, name: str, source: str) -> Scenario:
-    return scenario_from_text(decode_text(raw, source), name, source=source)
+async def _read_text(request: web.Request, source: str) -> str | web.Response:
+    """The body as text (UTF-8, within the size and time bounds), or the 400/413 saying why not."""
+    charset = (request.charset or "utf-8").lower()
+    if charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
+        message = f"{source}: charset {charset!r} is not read; send the body as UTF-8"
+        return _problem(400, "scenario_error", message, [message])
+    try:
+        return decode_text(await read_body(request, request.app[STATE_KEY].read_timeout), source)
+    except web.HTTPRequestEntityTooLarge as error:
+        return _problem(413, "scenario_error", error.text or "too large", [error.text or ""])
+    except BodyUnread as error:
+        return _problem(error.status, "scenario_error", str(error), [str(error)])
+    except ScenarioError as error:
+        return _problems(error)
 
 
 def _problem(status: int, kind: str, message: str, problems: list[str]) -> web.Response:

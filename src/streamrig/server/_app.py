@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import time
@@ -13,11 +14,12 @@ from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
 from .._httplog import SERVER_LOGGER
-from ..providers import WIRE_FORMATS, EncodeContext, RequestError, WireFormat
+from ..providers import WIRE_FORMATS, Call, EncodeContext, RequestError, WireFormat, carries
 from ..record import Interaction
-from ..scenario import Attempt, Provider, Recording, Scenario
+from ..scenario import Attempt, Provider, Recording, Scenario, TurnsExhausted
 from ._admin import add_admin_routes
 from ._body import BadBody, BodyUnread, decode_json, journal_body, read_body
+from ._conversation import copy_rng, error_fields
 from ._guard import ALLOWED_HOSTS_KEY, HostPolicy, cors_headers, guard
 from ._hangup import CLIENT_GONE, client_left
 from ._journal import FrameRecord, JournalEntry, Outcome, redact_headers
@@ -25,9 +27,9 @@ from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
 from ._replay import recorded_headers, recorded_response, wait_for_headers
-from ._schedule import check_provider, final_message, plan_stream
+from ._schedule import as_stream, check_provider, final_message, plan_stream, stream_duration
 from ._select import UnknownScenario
-from ._state import STATE_KEY, ServerState, fingerprint
+from ._state import STATE_KEY, UNSEEDED, ServerState, fingerprint
 
 __all__ = ["MAX_BODY_BYTES", "SCENARIO_HEADER", "create_app", "create_runner"]
 
@@ -45,8 +47,9 @@ def create_app(state: ServerState) -> web.Application:
     app.on_response_prepare.append(_add_cors)
     for wire in WIRE_FORMATS.values():
         handler = _provider_handler(wire)
-        app.router.add_post(wire.route, handler)
-        app.router.add_post("/s/{scenario:.+}" + wire.route, handler)
+        for route in wire.routes:
+            app.router.add_post(route, handler)
+            app.router.add_post("/s/{scenario:.+}" + route, handler)
     add_admin_routes(app)
     app.router.add_get("/", _index)
     app.router.add_route("*", "/{tail:.*}", _unknown_path)
@@ -102,7 +105,7 @@ async def _answer(
     request: web.Request, wire: WireFormat, entry: JournalEntry
 ) -> web.StreamResponse:
     state = request.app[STATE_KEY]
-    rng = random.Random()
+    rng = UNSEEDED
     try:
         raw = await read_body(request, state.read_timeout)
     except web.HTTPRequestEntityTooLarge:
@@ -117,22 +120,30 @@ async def _answer(
         body = decode_json(raw)
     except BadBody as exc:
         return _error(wire, entry, rng, 400, str(exc))
-    request_print = fingerprint(wire.route, body)
+    call = _call(request)
+    # The model is part of "the same request"; Gemini names it in the path, not the body.
+    model = call.params.get("model")
+    request_print = fingerprint(wire.route + (f"#{model}" if model else ""), body)
     recorder = state.passthrough
     if recorder is not None and recorder.always:
         return await _record(request, wire, entry, recorder)
     try:
-        parsed = wire.parse_request(body)
+        parsed = wire.parse_request(body, call)
+        history = state.conversations.history(wire, parsed, body, lenient=state.lenient)
+        entry.turn = history.turn
         scenario = state.registry.select(
             path_name=request.match_info.get("scenario"),
             header_name=request.headers.get(SCENARIO_HEADER),
-            provider_scenarios=[s for s in state.registry.all() if wire.provider in s.providers],
+            provider_scenarios=[s for s in state.registry.all() if carries(s, wire.provider)],
             model=parsed.model,
             last_user_text=parsed.last_user_text,
-            request=RequestKey(request.method, wire.route, body),
+            request=RequestKey(request.method, call.path, body),
             occurrence=lambda: state.occurrence(f"recorded\n{request_print}"),
+            turn=history.turn,
+            tool_results=history.tool_results,
         )
         entry.scenario, entry.stream = scenario.name, parsed.stream
+        scenario = scenario.for_turn(history.turn)
         check_provider(scenario, wire)
         entry.attempt = state.occurrence(f"{scenario.name}\n{request_print}")
         attempt = scenario.attempt(entry.attempt)
@@ -141,22 +152,36 @@ async def _answer(
             return _attempt_error(wire, entry, rng, attempt, scenario.name)
         chaos = state.rng(request_print, entry.attempt, purpose="chaos")
         ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream, chaos=chaos)
+        twin = dataclasses.replace(ctx, rng=copy_rng(ctx.rng))
+        state.conversations.remember(scenario, wire, twin, history, body)
         recording = scenario.recording
         if recording is not None:
             await wait_for_headers(recording, state.speed * scenario.speed)
-            if recording.status != 200 or (not recording.streamed and parsed.stream):
+        if recording is not None and (recording.status != 200 or not recording.streamed):
+            # A whole recorded answer (an error, or a JSON body) replays as it came; a
+            # JSON body asked for as a stream streams the same message, after its time.
+            await _take(entry, stream_duration(scenario, wire, ctx, attempt, state.speed))
+            if recording.status != 200 or not parsed.stream:
                 return _recorded_whole(entry, scenario.name, recording)
+            scenario, recording = _as_stream(scenario, wire), None
+            ctx = state.context(scenario, wire, parsed, rng, stream=True, chaos=chaos)
         if not parsed.stream:
-            return _json(wire, entry, rng, _whole(scenario, wire, ctx), scenario.name)
+            # As long as the stream it stands for would take (TTFT + generation).
+            whole = _whole(scenario, wire, ctx)
+            await _take(entry, stream_duration(scenario, wire, ctx, attempt, state.speed))
+            return _json(wire, entry, rng, whole, scenario.name)
         plan = plan_stream(scenario, wire, ctx, attempt, speed=state.speed)
     except RequestError as exc:
-        return _error(wire, entry, rng, exc.status, exc.message, exc.error_type)
+        return _error(wire, entry, rng, exc.status, exc.message, exc.error_type, exc)
+    except TurnsExhausted as exc:
+        return _error(wire, entry, rng, 400, str(exc))
     except NoRecordingMatches as exc:
         if recorder is not None:
             return await _record(request, wire, entry, recorder)
         return _error(wire, entry, rng, 404, str(exc))
     except UnknownScenario as exc:
-        return _error(wire, entry, rng, 404, str(exc))
+        # As each API answers a model that does not exist (OpenAI adds `model_not_found`).
+        return _error(wire, entry, rng, 404, str(exc), "not_found_error")
     except (UnsupportedFeature, ProviderMismatch) as exc:
         return _error(wire, entry, rng, 400, str(exc))
     except _NotAccumulable as exc:
@@ -165,11 +190,25 @@ async def _answer(
         headers = {**recorded_headers(recording), SCENARIO_HEADER: scenario.name}
     else:
         headers = _headers(wire, rng, True, scenario.name)
+        if ctx.framing.content_type is not None:
+            headers["content-type"] = ctx.framing.content_type
     response = web.StreamResponse(status=200, headers=headers)
     await response.prepare(request)
     entry.status, entry.response_headers = 200, dict(response.headers)
     await play(request, response, plan, entry)
     return response
+
+
+async def _take(entry: JournalEntry, seconds: float) -> None:
+    """Wait before a whole answer; a client leaving meanwhile is a journal entry."""
+    started = time.monotonic()
+    try:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        entry.outcome = Outcome.CLIENT_CLOSED
+        entry.closed_at_frame, entry.closed_at_s = 0, time.monotonic() - started
+        raise
 
 
 def _recorded_whole(entry: JournalEntry, scenario: str, recording: Recording) -> web.Response:
@@ -204,13 +243,45 @@ async def _record(
         entry.outcome = Outcome.RESET if interaction.truncated else failed
 
     try:
-        return await pass_through(request, wire.route, recorder, note)
+        return await pass_through(request, _upstream_path(request), recorder, note)
     except RecordingFailed as exc:
         return _error(wire, entry, random.Random(), 502, str(exc))
 
 
 class _NotAccumulable(Exception):
     pass
+
+
+def _as_stream(scenario: Scenario, wire: WireFormat) -> Scenario:
+    try:
+        return as_stream(scenario, wire)
+    except ValueError as exc:
+        raise _NotAccumulable(
+            f"recorded interaction {scenario.name!r} answered with a JSON body that is no whole "
+            f"{wire.provider.label} message, so it cannot be streamed ({exc}); "
+            "request it with stream: false"
+        ) from exc
+
+
+def _call(request: web.Request) -> Call:
+    params = {k: v for k, v in request.match_info.items() if k != "scenario"}
+    return Call(path=_unprefixed(request), params=params, query=dict(request.query))
+
+
+def _unprefixed(request: web.Request) -> str:
+    """The request's path without its `/s/<scenario>` prefix."""
+    name = request.match_info.get("scenario")
+    prefix = f"/s/{name}" if name else ""
+    return (
+        request.path[len(prefix) :] if prefix and request.path.startswith(prefix) else request.path
+    )
+
+
+def _upstream_path(request: web.Request) -> str:
+    """Where a relayed request goes upstream: its own path, without the `/s/` prefix,
+    with its query (Gemini's `?alt=sse` says how to stream)."""
+    query = request.rel_url.query_string
+    return _unprefixed(request) + (f"?{query}" if query else "")
 
 
 def _whole(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> dict[str, Any]:
@@ -266,6 +337,7 @@ def _error(
     status: int,
     message: str,
     error_type: str | None = None,
+    cause: Exception | None = None,
 ) -> web.Response:
     request_id = wire.request_id(rng)
     headers = wire.headers(request_id, streaming=False)
@@ -273,6 +345,8 @@ def _error(
         entry.status, entry.outcome, entry.error = status, Outcome.HTTP_ERROR, message
         entry.response_headers = headers
     body = wire.error_body(status, message, error_type, request_id)
+    if cause is not None:
+        body = error_fields(body, cause)
     return web.Response(status=status, text=_compact(body), headers=headers)
 
 
@@ -282,6 +356,9 @@ def _compact(body: Any) -> str:
 
 def _guess_wire(request: web.Request) -> WireFormat:
     """Whose error shape to answer an unknown path in: Anthropic's if the client looks like one."""
+    gemini = "/models/" in request.path and ":" in request.path.rsplit("/", 1)[-1]
+    if gemini or "x-goog-api-key" in request.headers:
+        return WIRE_FORMATS[Provider.GEMINI]
     anthropic = "anthropic-version" in request.headers or "x-api-key" in request.headers
     if anthropic or "messages" in request.path:
         return WIRE_FORMATS[Provider.ANTHROPIC]
@@ -290,11 +367,12 @@ def _guess_wire(request: web.Request) -> WireFormat:
 
 async def _unknown_path(request: web.Request) -> web.Response:
     wire = _guess_wire(request)
-    routes = {w.route for w in WIRE_FORMATS.values()}
-    known = request.path in routes or any(request.path.endswith(r) for r in routes)
+    known = Provider.for_path(request.path) is not None
     status = 405 if known else 404
     if wire.provider is Provider.ANTHROPIC:
         message = f"{request.method} {request.path} is not supported" if known else "Not Found"
+    elif wire.provider is Provider.GEMINI:
+        message = f"Method not found: {request.method} {request.path}"
     else:
         message = f"Invalid URL ({request.method} {request.path})"
     return _error(wire, None, random.Random(), status, message)

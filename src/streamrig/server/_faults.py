@@ -40,11 +40,13 @@ MALFORMED = {
     Provider.ANTHROPIC: b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del\n\n',
     Provider.OPENAI_CHAT: b'data: {"id":"chatcmpl-malformed","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"cut\n\n',
     Provider.OPENAI_RESPONSES: b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"cut\n\n',
+    Provider.GEMINI: b'data: {"candidates": [{"content": {"parts": [{"text": "cut\r\n\r\n',
 }
 PING = {
     Provider.ANTHROPIC: b'event: ping\ndata: {"type": "ping"}\n\n',
     Provider.OPENAI_CHAT: b": ping\n\n",
     Provider.OPENAI_RESPONSES: b": ping\n\n",
+    Provider.GEMINI: b": ping\r\n\r\n",
 }
 
 
@@ -137,7 +139,7 @@ def _strike(
         del steps[index:]
         sent = [step.data for step in steps[:index] if isinstance(step, Frame)]
         event = wire.error_event(fault.error_type or "api_error", fault.message, ctx, sent)
-        steps.append(Frame(at_s, event.encode()))
+        steps.append(Frame(at_s, ctx.framing.frame(event, not sent) + ctx.framing.close()))
         plan.ending = Ending.ERROR_EVENT
     elif kind is FaultKind.MALFORMED:
         steps.insert(index, Frame(at_s, fault.raw or MALFORMED[wire.provider]))

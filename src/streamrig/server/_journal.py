@@ -6,13 +6,14 @@ import bisect
 import enum
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from .._secrets import REDACTED, is_secret_name
 
 __all__ = [
+    "FrameLog",
     "FrameRecord",
     "Journal",
     "JournalEntry",
@@ -46,6 +47,35 @@ class FrameRecord:
     size: int
 
 
+class FrameLog:
+    """The frames of one stream as three parallel lists: cheap to append while playing
+    (a write of several frames adds slices), read as `FrameRecord`s."""
+
+    __slots__ = ("scheduled_s", "sent_s", "sizes")
+
+    def __init__(self) -> None:
+        self.scheduled_s: list[float] = []
+        self.sent_s: list[float] = []
+        self.sizes: list[int] = []
+
+    def add(self, scheduled_s: Sequence[float], sent_s: float, sizes: Sequence[int]) -> None:
+        """Frames written together at `sent_s`, each with its due time and size."""
+        self.scheduled_s.extend(scheduled_s)
+        self.sent_s.extend([sent_s] * len(sizes))
+        self.sizes.extend(sizes)
+
+    def records(self) -> list[FrameRecord]:
+        return [
+            FrameRecord(index, scheduled, sent, size)
+            for index, (scheduled, sent, size) in enumerate(
+                zip(self.scheduled_s, self.sent_s, self.sizes, strict=True)
+            )
+        ]
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+
 @dataclass(slots=True)
 class JournalEntry:
     """One request. Filled in by the server as the answer goes out; read it, don't change it."""
@@ -59,12 +89,13 @@ class JournalEntry:
     scenario: str | None = None
     provider: str | None = None
     attempt: int = 1  # try number of this request (same scenario and body)
+    turn: int = 1  # the conversation turn: assistant turns in the request's history, plus one
     stream: bool = False
     status: int = 0
     response_headers: dict[str, str] = field(default_factory=dict)
     outcome: Outcome = Outcome.PENDING
     error: str | None = None
-    frames: list[FrameRecord] = field(default_factory=list)
+    log: FrameLog = field(default_factory=FrameLog, repr=False)  # read it as `frames`
     faults: list[str] = field(default_factory=list)  # the faults that struck, and where
     started_at: float | None = None  # the stream's start, seconds since the epoch
     closed_at_frame: int | None = None  # client left: index of the frame not yet written
@@ -76,9 +107,21 @@ class JournalEntry:
     request_bytes: int = 0  # size of the request body as it arrived
     sent: bytearray = field(default_factory=bytearray, repr=False)  # the body as written
 
+    @property
+    def frames(self) -> list[FrameRecord]:
+        """Every write's frames: when each was due, when it went, how many bytes."""
+        return self.log.records()
+
+    @frames.setter
+    def frames(self, records: Sequence[FrameRecord]) -> None:
+        self.log = FrameLog()
+        for record in records:
+            self.log.add([record.scheduled_s], record.sent_s, [record.size])
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; the raw `sent` bytes are left out (see `bytes_sent`)."""
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "sent"}
+        skip = ("sent", "log")
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in skip}
         data["frames"] = [asdict(frame) for frame in self.frames]
         data["outcome"] = self.outcome.value
         return data
@@ -196,7 +239,24 @@ class Journal:
         return [entry.to_dict() for entry in self.entries()]
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return iter(self.entries())
+        """The entries, oldest first, each finished (as `settled()`)."""
+        return iter(self.settled())
+
+    @overload
+    def __getitem__(self, index: int) -> JournalEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[JournalEntry]: ...
+    def __getitem__(self, index: int | slice) -> JournalEntry | list[JournalEntry]:
+        """`journal[-1]`, `journal[:2]`: entries as `settled()` gives them."""
+        return self.settled()[index]
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list of the same entries (`journal == []` reads as it did)."""
+        if isinstance(other, list):
+            return self.settled() == other
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     def __len__(self) -> int:
         with self._lock:

@@ -22,6 +22,8 @@ DEFAULT_MATCH_ON = (
     "tool_choice",
     "input",
     "instructions",
+    "contents",  # Gemini (its model is in the path)
+    "systemInstruction",
 )
 
 

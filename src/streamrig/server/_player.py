@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 
 from aiohttp import ClientConnectionResetError, web
 
 from ._faults import Ending, Plan
-from ._journal import FrameRecord, JournalEntry, Outcome
-from ._timeline import Hold
+from ._journal import JournalEntry, Outcome
+from ._timeline import Frames, Hold, Step
 
 __all__ = ["play"]
 
 _CLIENT_GONE = (ConnectionResetError, ClientConnectionResetError, BrokenPipeError)
+_MAX_COALESCED = 256  # frames in one write at most: the loop gets a turn between writes
 _OUTCOMES = {
     Ending.COMPLETE: Outcome.COMPLETED,
     Ending.RESET: Outcome.RESET,
@@ -35,30 +37,81 @@ async def play(
     start = loop.time()
     entry.started_at = time.time()
     entry.faults = list(plan.applied)
-    frame = 0
-    holding = False
+    progress = _Progress()
     try:
-        for step in plan.steps:
-            delay = start + step.at_s - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if isinstance(step, Hold):
-                if step.seconds is None:
-                    holding = True
-                    await asyncio.Event().wait()  # until the client leaves
-                continue
-            await response.write(step.data)
-            entry.frames.append(FrameRecord(frame, step.at_s, loop.time() - start, len(step.data)))
-            entry.bytes_sent += len(step.data)
-            entry.sent += step.data
-            frame += 1
+        if isinstance(plan.steps, Frames):
+            await _play_frames(response, plan.steps, entry, start, progress)
+        else:
+            await _play_steps(response, plan.steps, entry, start, progress)
         await _end(request, response, plan.ending)
         entry.outcome = _OUTCOMES[plan.ending]
     except asyncio.CancelledError:
-        _left(entry, frame, loop.time() - start, holding)
+        _left(entry, progress.frame, loop.time() - start, progress.holding)
         raise
     except _CLIENT_GONE:
-        _left(entry, frame, loop.time() - start, holding)
+        _left(entry, progress.frame, loop.time() - start, progress.holding)
+
+
+class _Progress:
+    __slots__ = ("frame", "holding")
+
+    def __init__(self) -> None:
+        self.frame = 0  # frames written so far
+        self.holding = False
+
+
+async def _play_frames(
+    response: web.StreamResponse,
+    frames: Frames,
+    entry: JournalEntry,
+    start: float,
+    progress: _Progress,
+) -> None:
+    """The fault-free stream: frames due at the same moment go out in one write."""
+    loop = asyncio.get_running_loop()
+    at_s = frames.at_s
+    count = len(frames)
+    log = entry.log
+    index = 0
+    while index < count:
+        due = at_s[index]
+        stop = index + 1
+        while stop < count and at_s[stop] == due and stop - index < _MAX_COALESCED:
+            stop += 1
+        delay = start + due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        data = frames.data(index, stop)
+        await response.write(data)
+        log.add(at_s[index:stop], loop.time() - start, frames.sizes(index, stop))
+        entry.bytes_sent += len(data)
+        entry.sent += data
+        index = progress.frame = stop
+
+
+async def _play_steps(
+    response: web.StreamResponse,
+    steps: Iterable[Step],
+    entry: JournalEntry,
+    start: float,
+    progress: _Progress,
+) -> None:
+    """Steps a fault or shape laid out: one write per frame, holds kept."""
+    loop = asyncio.get_running_loop()
+    for step in steps:
+        delay = start + step.at_s - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if isinstance(step, Hold):
+            if step.seconds is None:
+                progress.holding = True
+                await asyncio.Event().wait()  # until the client leaves
+            continue
+        await response.write(step.data)
+        entry.log.add((step.at_s,), loop.time() - start, (len(step.data),))
+        entry.bytes_sent += len(step.data)
+        entry.sent += step.data
+        progress.frame += 1
 
 
 async def _end(request: web.Request, response: web.StreamResponse, ending: Ending) -> None:

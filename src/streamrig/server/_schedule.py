@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 from collections.abc import Iterator
 from typing import Any
 
 from .._errors import ProviderMismatch
-from ..providers import EncodeContext, WireFormat
+from ..jsonstream import StreamDecoder
+from ..providers import EncodeContext, WireFormat, reply_of
 from ..scenario import Attempt, EventStep, RawStep, Scenario
-from ..sse import SSEDecoder
+from ._encoded import timeline
 from ._faults import Ending, Plan, apply_faults
-from ._timeline import Frame, Hold, timeline
+from ._shapes import shape_plan, shape_scenario
+from ._timeline import Frame, Frames, Hold
 
-__all__ = ["Ending", "Frame", "Hold", "Plan", "check_provider", "final_message", "plan_stream"]
+__all__ = [
+    "Ending",
+    "Frame",
+    "Frames",
+    "Hold",
+    "Plan",
+    "as_stream",
+    "check_provider",
+    "final_message",
+    "plan_stream",
+    "stream_duration",
+]
 
 
 def check_provider(scenario: Scenario, wire: WireFormat) -> None:
@@ -37,8 +52,49 @@ def plan_stream(
     attempt = attempt or Attempt()
     timing = attempt.timing or scenario.timing
     faults = attempt.faults if attempt.faults is not None else scenario.faults
+    scenario = shape_scenario(scenario)  # a shape's delta granularity, before encoding
     frames = timeline(scenario, wire, ctx, timing, speed * scenario.speed)
-    return apply_faults(frames, faults, wire, ctx)
+    return shape_plan(apply_faults(frames, faults, wire, ctx), scenario.shape, wire.provider)
+
+
+def as_stream(scenario: Scenario, wire: WireFormat) -> Scenario:
+    """A recorded JSON answer as a scenario that streams the same message on `wire` (its
+    model and tool call ids kept). Raises ValueError when the body is no whole message."""
+    assert scenario.recording is not None
+    message = json.loads(scenario.recording.body)
+    if not isinstance(message, dict):
+        raise ValueError("the recorded body is not a JSON object")
+    model = message.get("model")
+    return dataclasses.replace(
+        scenario,
+        recording=None,
+        reply=reply_of(wire.provider, message),
+        model=model if isinstance(model, str) else scenario.model,
+    )
+
+
+def stream_duration(
+    scenario: Scenario,
+    wire: WireFormat,
+    ctx: EncodeContext,
+    attempt: Attempt | None = None,
+    speed: float = 1.0,
+) -> float:
+    """How long the fault-free stream takes (its last frame's due time, scaled by speed):
+    what a `stream: false` answer waits. Leaves `ctx`'s generators untouched, so ids match."""
+    attempt = attempt or Attempt()
+    timing = attempt.timing or scenario.timing
+    twin = dataclasses.replace(ctx, rng=_copy(ctx.rng), chaos=_copy(ctx.chaos))
+    last = 0.0
+    for frame in timeline(scenario, wire, twin, timing, speed * scenario.speed):
+        last = frame.at_s
+    return last
+
+
+def _copy(rng: random.Random) -> random.Random:
+    twin = random.Random()
+    twin.setstate(rng.getstate())
+    return twin
 
 
 def final_message(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> dict[str, Any]:
@@ -69,7 +125,7 @@ def _event_data(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> Ite
 
 
 def _decoded(body: bytes) -> Iterator[Any]:
-    decoder = SSEDecoder()
+    decoder = StreamDecoder()
     for event in [*decoder.decode(body), *decoder.flush()]:
         yield _parsed(event.data)
 

@@ -12,9 +12,18 @@ __all__ = ["timeline_text"]
 
 
 def timeline_text(
-    scenario: Scenario, provider: Provider, *, attempt: int = 1, seed: int = 0, speed: float = 1.0
+    scenario: Scenario,
+    provider: Provider,
+    *,
+    attempt: int = 1,
+    seed: int = 0,
+    speed: float = 1.0,
+    raw: bool = False,
 ) -> str:
-    """One line per step (`   12.0 ms  frame 3   118 B  event: content_block_delta`), then the ending."""
+    """One line per step (`   12.0 ms  frame 3   118 B  event: content_block_delta`), then the ending.
+
+    `raw`: each frame's exact bytes (a Python bytes literal) instead of its first line.
+    """
     chosen = scenario.attempt(attempt)
     if chosen.is_error:
         return f"HTTP {chosen.status} {dict(chosen.headers)} (no stream)"
@@ -43,9 +52,10 @@ def timeline_text(
             lines.append(f"{step.at_s * 1000:9.1f} ms  hold {held}")
             continue
         assert isinstance(step, Frame)
-        first = step.data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+        first = step.data.split(b"\n", 1)[0].decode("utf-8", errors="replace")[:70]
         lines.append(
-            f"{step.at_s * 1000:9.1f} ms  frame {frame:<4} {len(step.data):6} B  {first[:70]}"
+            f"{step.at_s * 1000:9.1f} ms  frame {frame:<4} {len(step.data):6} B  "
+            + (repr(step.data) if raw else first)
         )
         frame += 1
     lines.append(

@@ -8,17 +8,19 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
 from ..providers import EncodeContext, ProviderRequest, WireFormat
-from ..scenario import Scenario
+from ..scenario import Scenario, with_overrides
+from ._conversation import ConversationMemory
 from ._journal import Journal
 from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
 
-__all__ = ["READ_TIMEOUT", "STATE_KEY", "ServerState", "fingerprint"]
+__all__ = ["READ_TIMEOUT", "STATE_KEY", "UNSEEDED", "ServerState", "fingerprint"]
 
 READ_TIMEOUT = 15.0
 
@@ -39,15 +41,31 @@ class ServerState:
         self.read_timeout: float | None = READ_TIMEOUT
         # Host header names served besides IP literals and localhost ("*": any).
         self.allowed_hosts: tuple[str, ...] = ()
+        self.conversations = ConversationMemory()  # Responses ids, for previous_response_id
+        self.lenient = False  # True: accept follow-ups the real API would refuse
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def reset(self) -> None:
-        """Clear the journal, run-time scenarios and request counts."""
-        self.journal.clear()
+        """Clear the journal, request counts, run-time scenarios and the played scenario."""
+        self.forget_requests()
         self.registry.reset()
+
+    def forget_requests(self) -> None:
+        """Clear the journal and the request counts: the next try of any request is try 1."""
+        self.journal.clear()
+        self.conversations.clear()
         with self._lock:
             self._seen.clear()
+
+    def play(self, scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+        """Play `scenario` changed by `overrides` (checked as a scenario file); returns it.
+
+        The one implementation behind `MockServer.play`, `Rig.play` and `POST /_streamrig/play`.
+        """
+        chosen = with_overrides(scenario, overrides, source=f"<overrides of {scenario.name!r}>")
+        self.registry.play(chosen)
+        return chosen
 
     def occurrence(self, fingerprint: str) -> int:
         """How many times this request has been seen, this one included (1, 2, ...)."""
@@ -58,7 +76,9 @@ class ServerState:
     def rng(self, fingerprint: str, occurrence: int, purpose: str = "ids") -> random.Random:
         """Ids (and, by purpose, jitter) come from here: seeded, a request repeats exactly."""
         if self.seed is None:
-            return random.Random()
+            # Each request its own generator: an answer that waits (stream: false) must
+            # draw the ids it promised (conversations remember them) whatever others draw.
+            return random.Random(UNSEEDED.getrandbits(64))
         digest = hashlib.sha256(
             f"{self.seed}:{purpose}:{fingerprint}:{occurrence}".encode()
         ).digest()
@@ -87,6 +107,8 @@ class ServerState:
             include_usage=request.include_usage or not stream,
             input_chars=request.input_chars,
             chaos=chaos or random.Random(),
+            settings=request.settings,
+            framing=request.framing,
         )
 
 
@@ -102,6 +124,9 @@ def fingerprint(route: str, body: Any) -> str:
     return hashlib.sha256(f"{route}\n{canonical}".encode()).hexdigest()
 
 
+# Without a seed every request draws from one shared generator: seeding a fresh one
+# from the OS costs ~15 us, several times per request.
+UNSEEDED = random.Random()
 _SEEDED_EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z
 
 STATE_KEY = web.AppKey("streamrig_state", ServerState)

@@ -1,16 +1,19 @@
-"""The fault-free timeline: every frame of a stream with its due time. Pure, no I/O."""
+"""The fault-free timeline: every frame of a stream with its due time. Pure, no I/O.
+
+A stream's bytes come from a template encoded once per scenario and endpoint
+(`_encoded.py`); a request only fills in its own ids and computes its due times.
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..providers import EncodeContext, WireFormat
-from ..scenario import ErrorEventStep, EventStep, RawStep, Scenario, Timing, WaitStep
-from ..sse import encode_event, split_events
+from ..providers import WireEvent
+from ..scenario import Timing
 
-__all__ = ["Frame", "Hold", "Step", "timeline"]
+__all__ = ["Frame", "Frames", "Gaps", "Hold", "Step", "first_content", "schedule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,90 +40,97 @@ class Hold:
 Step = Frame | Hold
 
 
-def timeline(
-    scenario: Scenario, wire: WireFormat, ctx: EncodeContext, timing: Timing, speed: float
-) -> Iterator[Frame]:
-    """Every frame of the stream, in order, timed by `timing` and scaled by `speed` (0: no waits).
+class Frames:
+    """A fault-free stream in compact form, one frame per SSE event.
 
-    Lazy: each frame's bytes are encoded when the player asks for it, so a burst of
-    requests never holds up the streams already playing.
+    Frame i is `body[ends[i-1]:ends[i]]` with each marker of `fill` replaced by the
+    request's own value (same length, so sizes hold), due `at_s[i]` seconds after the
+    start. The player writes frames due at the same moment in one write; iterating
+    gives `Frame`s, the form faults and shapes work on.
     """
-    gaps = _Gaps(timing, ctx.chaos)
-    if scenario.recording is not None:
-        # As recorded: each event when it arrived, counted from the response headers.
-        start = scenario.recording.headers_t
-        return (
-            Frame(_scaled(max(0.0, event.t - start), speed), event.data, index)
-            for index, event in enumerate(scenario.recording.events)
-        )
-    if scenario.body is not None:
-        return _timed(((piece, True, 0.0) for piece in split_events(scenario.body)), 0, gaps, speed)
-    if scenario.steps is not None:
-        return _timed(_step_pieces(scenario, wire, ctx), 0, gaps, speed)
-    assert scenario.reply is not None
-    events = wire.encode(scenario.reply, ctx)
-    ending = scenario.line_endings.encode()
-    first = next((i for i, event in enumerate(events) if event.content), len(events))
-    pieces = ((_with_endings(e.encode(), ending), e.content, 0.0) for e in events)
-    return _timed(pieces, first, gaps, speed)
+
+    __slots__ = ("at_s", "body", "ends", "fill")
+
+    def __init__(
+        self,
+        body: bytes,
+        ends: Sequence[int],
+        at_s: Sequence[float],
+        fill: Sequence[tuple[bytes, bytes]] = (),
+    ) -> None:
+        self.body, self.ends, self.at_s, self.fill = body, ends, at_s, fill
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def data(self, start: int, stop: int) -> bytes:
+        """The bytes of frames `start` to `stop - 1`, as the request sends them."""
+        chunk = self.body[self.ends[start - 1] if start else 0 : self.ends[stop - 1]]
+        for marker, value in self.fill:
+            chunk = chunk.replace(marker, value)
+        return chunk
+
+    def sizes(self, start: int, stop: int) -> list[int]:
+        ends = self.ends
+        return [ends[i] - (ends[i - 1] if i else 0) for i in range(start, stop)]
+
+    def __iter__(self) -> Iterator[Frame]:
+        for index in range(len(self.ends)):
+            yield Frame(self.at_s[index], self.data(index, index + 1), index)
 
 
-def _step_pieces(
-    scenario: Scenario, wire: WireFormat, ctx: EncodeContext
-) -> Iterator[tuple[bytes, bool, float]]:
-    """(bytes, is content, explicit wait before it in seconds) for each low-level step."""
-    ending = scenario.line_endings.encode()
-    wait = 0.0
-    for step in scenario.steps or ():
-        if isinstance(step, WaitStep):
-            wait += step.ms / 1000
-            continue
-        if isinstance(step, RawStep):
-            data = step.raw
-        elif isinstance(step, ErrorEventStep):
-            data = _with_endings(
-                wire.error_event(step.error_type, step.message, ctx).encode(), ending
-            )
-        else:
-            assert isinstance(step, EventStep)
-            data = _with_endings(encode_event(step.data, step.event), ending)
-        yield data, True, wait
-        wait = 0.0
+def first_content(events: Sequence[WireEvent]) -> int:
+    """Index of the event the time to first token is measured to (len(events) if none).
+
+    Every event before it goes out with it, at the TTFT; each later content event
+    one gap after the previous. The one place that decides what counts as content.
+    """
+    return next((i for i, event in enumerate(events) if event.content), len(events))
 
 
-def _timed(
-    pieces: Iterable[tuple[bytes, bool, float]], first: int, gaps: _Gaps, speed: float
-) -> Iterator[Frame]:
-    # Everything up to the first content event (index `first`) goes out at the time
-    # to first token; each later content event one gap after the previous; other
-    # events with it.
+def schedule(
+    content: Sequence[bool],
+    first: int,
+    waits: Sequence[float] | None,
+    gaps: Gaps,
+    speed: float,
+) -> list[float]:
+    """Each frame's due time: up to `first` at the TTFT, then one gap before each later
+    content frame, plus any explicit wait before a frame; scaled by `speed` (0: no waits)."""
+    if speed == 0:
+        return [0.0] * len(content)
     at = gaps.ttft_s
-    for index, (data, content, wait) in enumerate(pieces):
-        at += wait
-        if index > first and content:
+    out: list[float] = []
+    for index, is_content in enumerate(content):
+        if waits is not None:
+            at += waits[index]
+        if index > first and is_content:
             at += gaps.next()
-        yield Frame(_scaled(at, speed), data, index)
+        out.append(at / speed)
+    return out
 
 
-def _scaled(at_s: float, speed: float) -> float:
-    return 0.0 if speed == 0 else at_s / speed
-
-
-def _with_endings(data: bytes, ending: bytes) -> bytes:
-    return data if ending == b"\n" else data.replace(b"\n", ending)
-
-
-class _Gaps:
+class Gaps:
     """Gap after gap, with seeded jitter: the same seed gives the same gaps."""
 
     def __init__(self, timing: Timing, rng: random.Random) -> None:
         self.timing = timing
         self.ttft_s = timing.ttft_ms / 1000
-        self.rng = (
-            random.Random(timing.seed)
-            if timing.seed is not None
-            else random.Random(rng.getrandbits(64))
-        )
+        # Drawn now whatever the timing, so random faults see the same `rng` after it;
+        # the generator itself is made only if a gap needs jitter (it costs ~7 us).
+        self._seed = timing.seed if timing.seed is not None else rng.getrandbits(64)
+        self._rng: random.Random | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        if self._rng is None:
+            self._rng = random.Random(self._seed)
+        return self._rng
+
+    @property
+    def repeatable(self) -> bool:
+        """Whether every request gets the same gaps (no jitter, or seeded): a reusable schedule."""
+        return self.timing.seed is not None or not (self.timing.jitter and self.timing.gap_s)
 
     def next(self) -> float:
         gap: float = self.timing.gap_s

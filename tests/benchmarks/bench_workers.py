@@ -1,0 +1,142 @@
+"""Many concurrent slow streams held at once, and how fast health answers meanwhile.
+
+    .venv/bin/python -m tests.benchmarks.bench_workers [--streams 10000] [--workers 2]
+
+Prints JSON. A holder process (tests/benchmarks/_holder.py) opens STREAMS slow
+streams (one event a second, 30 s each), a batch at a time; once all are open, this
+process asks `/_streamrig/health` (the plain server: `/`) every 50 ms on a new
+connection for 10 s. Systems, one after the other: `streamrig serve --workers N`,
+`streamrig serve` (one process), and a plain aiohttp handler writing the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tests.benchmarks._procs import ROOT, STREAMRIG, Server, free_port
+from tests.benchmarks.bench_hotpath import BODY, _streamrig_frames, text_of
+
+DELTAS, GAP_MS = 30, 1000
+
+
+def health_ms(port: int, path: str, seconds: float) -> list[float]:
+    samples = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            answer.read()
+        samples.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.05)
+    return samples
+
+
+def held(server: Server, path: str, health: str, streams: int, batch: int) -> dict[str, object]:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.benchmarks._holder",
+            str(server.port),
+            path,
+            str(streams),
+            str(batch),
+            json.dumps(BODY),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    started = time.perf_counter()
+    line = holder.stdout.readline()
+    opened_s = time.perf_counter() - started
+    if line.strip() != "ready":
+        holder.kill()
+        return {"error": f"holder did not get every stream going: {line!r}"}
+    samples = sorted(health_ms(server.port, health, 10.0))
+    result = json.loads(holder.stdout.read() or "{}")
+    holder.wait()
+    return {
+        "streams_open_after_s": round(opened_s, 1),
+        "health_p50_ms": round(statistics.median(samples), 2),
+        "health_p99_ms": round(samples[int(len(samples) * 0.99) - 1], 2),
+        "health_max_ms": round(samples[-1], 2),
+        "health_samples": len(samples),
+        **result,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenario = {
+            "name": "slow",
+            "reply": [{"text": text_of(DELTAS)}],
+            "timing": {"ttft_ms": 0, "gap_ms": GAP_MS},
+        }
+        (folder / "slow.yaml").write_text(json.dumps(scenario))
+        frames = _streamrig_frames(folder / "slow.yaml", GAP_MS)
+        (folder / "frames.json").write_text(json.dumps(frames))
+
+        def serve(workers: int) -> Server:
+            port = free_port()
+            argv = [STREAMRIG, "serve", str(folder / "slow.yaml"), "--port", str(port)]
+            return Server(
+                "streamrig", [*argv, "--workers", str(workers)], port, "/_streamrig/health"
+            )
+
+        def plain() -> Server:
+            port = free_port()
+            argv = [
+                sys.executable,
+                "-m",
+                "tests.benchmarks._plain_sse",
+                str(port),
+                str(folder / "frames.json"),
+            ]
+            return Server("aiohttp", argv, port, "/")
+
+        systems: dict[str, tuple[Callable[[], Server], str, str]] = {
+            f"streamrig_{args.workers}_workers": (
+                lambda: serve(args.workers),
+                "/v1/messages",
+                "/_streamrig/health",
+            ),
+            "streamrig_1_process": (lambda: serve(1), "/v1/messages", "/_streamrig/health"),
+            "aiohttp_1_process": (plain, "/", "/"),
+        }
+        report: dict[str, object] = {
+            "benchmark": "workers",
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, Python {platform.python_version()}",
+            "streams": args.streams,
+            "stream": f"{DELTAS} events, one every {GAP_MS} ms",
+        }
+        for name, (make, path, health) in systems.items():
+            server = make()
+            try:
+                report[name] = held(server, path, health, args.streams, args.batch)
+            finally:
+                server.stop()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

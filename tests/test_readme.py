@@ -1,0 +1,203 @@
+"""The README stays true: its snippets run, its scenarios load, its sample output is real.
+
+Conventions, an HTML comment on the line before a fence (invisible on GitHub):
+
+- `<!-- test: run -->` before ```python: run as a script; `http://127.0.0.1:8765` is
+  replaced by the URL of a server on the bundled library.
+- `<!-- test: pytest -->` before ```python: a test file of a user's project (the plugin
+  loaded); it must pass. `<!-- test: pytest, fails as shown below -->`: it must fail,
+  and the ```text block after it must be its `E` lines, exactly.
+- `<!-- test: console -->` before ```console: each `$ ` command runs in bash, in a folder
+  holding every ```yaml block whose first line is `# NAME.yaml`, against `streamrig
+  serve`; where output follows a command, it must be that output (stdout + stderr).
+- Every ```yaml block that is a mapping is a scenario (or a fragment of one: it is
+  completed with `reply: []`) and must validate; `<!-- test: invalid -->` marks one
+  that must not. Cassettes (`interactions:`) are left to the cassette tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from streamrig import MockServer, ScenarioError
+from streamrig.scenario import scenario_from_text
+from tests.test_serve_signals import start
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestDeprecationWarning")
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+URL = "http://127.0.0.1:8765"
+
+
+@dataclass(frozen=True)
+class Block:
+    lang: str
+    line: int  # README line of the fence
+    text: str
+    mark: str | None  # what the `<!-- test: ... -->` before the fence says
+
+
+def readme_blocks() -> list[Block]:
+    lines = README.read_text("utf-8").splitlines()
+    found, index = [], 0
+    while index < len(lines):
+        fence = re.match(r"^```(\w+)\s*$", lines[index])
+        if not fence:
+            index += 1
+            continue
+        end = lines.index("```", index + 1)
+        before = lines[index - 1] if index else ""
+        mark = re.match(r"^<!-- test: (.+?) -->$", before)
+        found.append(
+            Block(
+                fence.group(1),
+                index + 1,
+                "\n".join(lines[index + 1 : end]) + "\n",
+                mark.group(1) if mark else None,
+            )
+        )
+        index = end + 1
+    return found
+
+
+BLOCKS = readme_blocks()
+
+
+def marked(lang: str, *marks: str) -> list[Block]:
+    return [b for b in BLOCKS if b.lang == lang and b.mark in marks]
+
+
+def block_id(block: Block) -> str:
+    return f"README.md:{block.line}"
+
+
+def test_the_readme_marks_snippets_to_run():
+    assert len(marked("python", "run")) >= 2
+    assert len(marked("python", "pytest")) >= 2
+    assert len(marked("python", "pytest, fails as shown below")) == 1
+    assert len(marked("console", "console")) >= 2
+
+
+SCENARIO_YAML = [
+    b
+    for b in BLOCKS
+    if b.lang == "yaml"
+    and isinstance(yaml.safe_load(b.text), dict)
+    and "interactions" not in yaml.safe_load(b.text)
+]
+
+
+@pytest.mark.parametrize("block", SCENARIO_YAML, ids=block_id)
+def test_readme_yaml_scenarios_validate(block):
+    text = block.text
+    if not {"reply", "events", "turns"} & set(yaml.safe_load(text)):
+        text += "reply: []\n"  # a fragment (timing, faults, attempts): complete it
+    source = block_id(block)
+    if block.mark == "invalid":
+        with pytest.raises(ScenarioError):
+            scenario_from_text(text, "readme", source=source)
+    else:
+        scenario_from_text(text, "readme", source=source)
+
+
+@pytest.mark.parametrize("block", marked("python", "run"), ids=block_id)
+def test_readme_python_snippets_run(block):
+    with MockServer(speed=0) as server, contextlib.redirect_stdout(io.StringIO()) as out:
+        code = block.text.replace(URL, server.url)
+        exec(compile(code, block_id(block), "exec"), {"__name__": "__readme__"})
+    assert out.getvalue() or "print(" not in block.text
+
+
+def expected_failure(block: Block) -> list[str]:
+    after = BLOCKS[BLOCKS.index(block) + 1]
+    assert after.lang == "text", f"{block_id(block)}: a ```text block of its failure must follow"
+    return after.text.splitlines()
+
+
+def run_in_project(pytester, blocks: list[Block]):
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    for number, block in enumerate(blocks):
+        pytester.makepyfile(**{f"test_readme_{number}": block.text})
+    return pytester.runpytest("-p", "no:randomly", "--tb=short")
+
+
+def test_readme_pytest_snippets_pass(pytester):
+    passing = marked("python", "pytest")
+    run_in_project(pytester, passing).assert_outcomes(passed=len(passing))
+
+
+@pytest.mark.parametrize("block", marked("python", "pytest, fails as shown below"), ids=block_id)
+def test_readme_failing_snippet_fails_as_shown(pytester, block):
+    result = run_in_project(pytester, [block])
+    result.assert_outcomes(failed=1)
+    shown = [line.rstrip() for line in result.stdout.lines if line.startswith("E ")]
+    assert shown == expected_failure(block), (
+        "README.md:{} shows a failure the test no longer gives; the real one is:\n{}".format(
+            block.line, "\n".join(shown)
+        )
+    )
+
+
+def console_commands(block: Block) -> list[tuple[str, list[str]]]:
+    """(command, expected output lines) pairs; continuation lines joined."""
+    commands: list[tuple[str, list[str]]] = []
+    lines = iter(block.text.splitlines())
+    for line in lines:
+        if line.startswith("$ "):
+            command = line[2:]
+            while command.endswith("\\"):
+                command = command[:-1] + next(lines).strip()
+            commands.append((command, []))
+        else:
+            commands[-1][1].append(line)
+    return commands
+
+
+def files_named_in_yaml_blocks() -> dict[str, str]:
+    named = {}
+    for block in BLOCKS:
+        first = block.text.splitlines()[0]
+        if block.lang == "yaml" and re.fullmatch(r"# [\w.-]+\.yaml", first):
+            named[first[2:]] = block.text
+    return named
+
+
+@pytest.mark.parametrize("block", marked("console", "console"), ids=block_id)
+def test_readme_console_blocks_run_as_shown(block, tmp_path):
+    for name, text in files_named_in_yaml_blocks().items():
+        (tmp_path / name).write_text(text)
+    with contextlib.ExitStack() as stack:
+        url = URL
+        if URL in block.text:  # the block talks to a server: start `streamrig serve`
+            process, url, _ = start()
+            stack.callback(process.communicate, timeout=10)
+            stack.callback(process.terminate)
+        for command, expected in console_commands(block):
+            ran = run_command(command.replace(URL, url), tmp_path)
+            if expected:
+                shown = (ran.stdout + ran.stderr).replace(url, URL).splitlines()
+                assert shown == expected, f"{block_id(block)}: {command}"
+            else:
+                assert ran.returncode == 0, f"{block_id(block)}: {command}\n{ran.stderr}"
+
+
+def run_command(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # curl fails on an HTTP error status, so a refused admin call fails the test
+    command = re.sub(r"^curl ", "curl -sS --fail-with-body ", command)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=30
+    )

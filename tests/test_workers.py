@@ -1,0 +1,45 @@
+"""`streamrig serve --workers N`: processes sharing one port, one admin API for all."""
+
+from __future__ import annotations
+
+import httpx2 as httpx
+
+from tests.test_cli import start_serve, stop
+
+BODY = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def fresh_connection_post(url: str, **kwargs):
+    # A new connection per request, so the kernel spreads them over the workers.
+    with httpx.Client(timeout=10) as client:
+        return client.post(url, **kwargs)
+
+
+def test_workers_share_the_port_and_the_admin_api_answers_for_all():
+    process, url = start_serve("--workers", "2", "--port", "0", "--speed", "0")
+    try:
+        for _ in range(24):
+            assert fresh_connection_post(url + "/v1/messages", json=BODY).status_code == 200
+        journal = httpx.get(url + "/_streamrig/journal").json()
+        assert journal["workers"] == 2
+        assert len(journal["entries"]) == 24
+        assert len({entry["worker"] for entry in journal["entries"]}) == 2  # both served
+        times = [entry["time"] for entry in journal["entries"]]
+        assert times == sorted(times)
+
+        # a scenario posted to one worker answers on every connection
+        added = fresh_connection_post(
+            url + "/_streamrig/scenarios", content="name: added\nreply: [{text: from all}]\n"
+        )
+        assert added.status_code == 201
+        for _ in range(12):
+            answer = fresh_connection_post(
+                url + "/v1/messages", json=BODY, headers={"x-streamrig-scenario": "added"}
+            )
+            assert answer.json()["content"][0]["text"] == "from all"
+
+        assert httpx.delete(url + "/_streamrig/journal").status_code == 204
+        assert httpx.get(url + "/_streamrig/journal").json()["entries"] == []
+    finally:
+        took, out = stop(process)
+    assert took < 5 and "Traceback" not in out
