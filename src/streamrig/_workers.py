@@ -111,15 +111,15 @@ async def _fan_out(
     body = await request.read()
     peers = _peers(request.app[_PEERS_KEY])
     answers = await asyncio.gather(*(_ask(request, pid, port, body) for pid, port in peers.items()))
-    local = await handler(request)
     if request.method != "GET" or not request.path.endswith("/journal"):
-        return local
-    assert isinstance(local, web.Response) and local.text is not None
-    entries = [dict(e, worker=os.getpid()) for e in json.loads(local.text)["entries"]]
-    for pid, answer in answers:
-        entries.extend(dict(e, worker=pid) for e in answer.get("entries", []))
+        return await handler(request)
+    # This worker's own page too, as JSON: the journal handler streams it from a thread.
+    own = (request.app[_PEERS_KEY] / f"{os.getpid()}.port").read_text()
+    answers.append(await _ask(request, os.getpid(), int(own), body))
+    entries = [dict(e, worker=pid) for pid, answer in answers for e in answer.get("entries", [])]
     entries.sort(key=lambda entry: entry.get("time", 0))
-    return web.json_response({"entries": entries, "workers": 1 + len(peers)})
+    more = any(answer.get("more", False) for _, answer in answers)
+    return web.json_response({"entries": entries, "more": more, "workers": 1 + len(peers)})
 
 
 def _peers(folder: Path) -> dict[int, int]:

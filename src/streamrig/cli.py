@@ -30,6 +30,7 @@ from .scenario import (
 )
 from .server import (
     DEFAULT_MATCH_ON,
+    READ_TIMEOUT,
     ScenarioRegistry,
     ServerState,
     choices_of,
@@ -41,6 +42,7 @@ from .server import (
 __all__ = ["main"]
 
 SERVE_JOURNAL_LIMIT = 10_000
+SERVE_JOURNAL_MAX_MB = 256.0
 
 
 @click.group()
@@ -76,6 +78,27 @@ def main() -> None:
     help="A fault laid over every scenario, in YAML flow form: '{after_events: 7, drop: reset}' (repeatable).",
 )
 @click.option(
+    "--journal-max-mb",
+    type=click.FloatRange(min=0),
+    default=SERVE_JOURNAL_MAX_MB,
+    show_default=True,
+    help="Keep about this many megabytes of journal (the oldest entries go first); 0: no cap.",
+)
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0),
+    default=READ_TIMEOUT,
+    show_default=True,
+    help="Seconds a request may take to arrive (its headers, then its body); 0: no bound.",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    help="A Host header name to serve besides IP addresses and localhost, e.g. a container's "
+    "service name; '*' serves any (repeatable).",
+)
+@click.option(
     "--match-on",
     default=",".join(DEFAULT_MATCH_ON),
     show_default=True,
@@ -104,6 +127,9 @@ def serve(
     default: str | None,
     strict: bool,
     faults: tuple[str, ...],
+    journal_max_mb: float,
+    read_timeout: float,
+    allow_hosts: tuple[str, ...],
     match_on: str,
     lenient: bool,
     workers: int,
@@ -141,6 +167,9 @@ def serve(
     state = ServerState(registry, seed=seed, speed=speed)
     state.lenient = lenient
     state.journal.limit = SERVE_JOURNAL_LIMIT  # a long-running server keeps the recent past
+    state.journal.max_bytes = int(journal_max_mb * 1_000_000) or None
+    state.read_timeout = read_timeout or None
+    state.allowed_hosts = (*allow_hosts, host)
     registry.match_on = tuple(part.strip() for part in match_on.split(",") if part.strip())
     if workers > 1:
         argv = _worker_argv(click.get_current_context().params)
@@ -201,6 +230,10 @@ def _worker_argv(params: dict[str, Any]) -> list[str]:
         argv += ["--fault", fault]
     if params["lenient"]:
         argv.append("--lenient")
+    argv += ["--journal-max-mb", repr(params["journal_max_mb"])]
+    argv += ["--read-timeout", repr(params["read_timeout"])]
+    for name in params["allow_hosts"]:
+        argv += ["--allow-host", name]
     return argv
 
 

@@ -12,7 +12,7 @@ import openai
 import pytest
 import yaml
 
-from streamrig import MockServer, Outcome
+from streamrig import MockServer, Outcome, Rig
 from streamrig.record import RecordingProxy
 from streamrig.scenario import load_scenarios
 from tests.plain_server import PlainServer
@@ -331,3 +331,19 @@ def test_a_client_hanging_up_after_the_last_event_still_leaves_a_whole_recording
     (scenario,) = load_scenarios([path]).scenarios
     assert not scenario.recording.truncated
     assert scenario.recording.body == b"".join(anthropic_events())
+
+
+def test_a_rig_cassette_closed_right_after_the_last_event_keeps_the_interaction(tmp_path):
+    """The client has every event before the upstream ends its body (an SDK stops at the
+    last event); the cassette written when the block ends still holds that interaction."""
+    cassette = tmp_path / "story.yaml"
+    with PlainServer(slow_to_end(0.5)) as upstream, MockServer(speed=0) as server:
+        with Rig(server).cassette(cassette, mode="once", upstream=upstream.url):
+            with httpx.stream("POST", server.url + "/v1/messages", json=BODY) as response:
+                received = b""
+                for chunk in response.iter_raw():
+                    received += chunk
+                    if b"message_stop" in received:
+                        break
+    (interaction,) = yaml.safe_load(cassette.read_text())["interactions"]
+    assert interaction["response"]["status"]["code"] == 200

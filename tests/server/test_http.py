@@ -207,13 +207,15 @@ def test_a_client_vanishing_mid_stream_is_a_journal_entry(fresh):
         payload = json.dumps({**ANTHROPIC_BODY, "stream": True}).encode()
         with socket.create_connection(("127.0.0.1", long.port)) as sock:
             sock.sendall(
-                b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + f"Content-Length: {len(payload)}\r\n\r\n".encode()
                 + payload
             )
             received = b""
             while b"message_start" not in received:
-                received += sock.recv(65536)
+                chunk = sock.recv(65536)
+                assert chunk, f"the server closed before the first event: {received!r}"
+                received += chunk
 
         deadline = time.monotonic() + 5
         while long.journal.last().outcome is Outcome.PENDING and time.monotonic() < deadline:

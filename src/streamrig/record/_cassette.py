@@ -18,7 +18,13 @@ from ..scenario import Provider
 from ..sse import split_events
 from ._redact import Redactor
 
-__all__ = ["Interaction", "cassette_data", "dump_cassette", "write_cassette"]
+__all__ = [
+    "Interaction",
+    "cassette_data",
+    "dump_cassette",
+    "remove_stale_temporaries",
+    "write_cassette",
+]
 
 
 @dataclass
@@ -136,6 +142,28 @@ def dump_cassette(data: dict[str, Any], redactor: Redactor) -> str:
     return redactor.text(text, replacement="REDACTED")
 
 
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete what an interrupted save (kill -9) left under `folder`: temporaries whose
+    writing process is gone. Returns them."""
+    removed = []
+    for temporary in folder.rglob(".*.tmp") if folder.is_dir() else ():
+        pid = temporary.name.rsplit(".", 3)[-3] if temporary.name.count(".") >= 4 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            temporary.unlink(missing_ok=True)
+            removed.append(temporary)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_cassette(
     path: Path, interactions: Sequence[Interaction], redactor: Redactor, *, append: bool = False
 ) -> Path:
@@ -147,7 +175,9 @@ def write_cassette(
         earlier = yaml.safe_load(path.read_text("utf-8")) or {}
         data["interactions"] = [*(earlier.get("interactions") or []), *data["interactions"]]
     text = dump_cassette(data, redactor)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)

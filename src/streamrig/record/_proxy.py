@@ -42,6 +42,7 @@ async def forward(
     upstream: str,
     done: Callable[[Interaction], None],
     path: str | None = None,
+    ended: Callable[[], None] | None = None,
 ) -> web.StreamResponse:
     """Relay `request` to `upstream` + its path and stream the answer back chunk by chunk.
 
@@ -52,10 +53,13 @@ async def forward(
     while one that leaves mid-stream makes the next write fail, and nothing is kept.
     An upstream that drops mid-stream gives a truncated interaction, and the client's
     connection is cut the same way. Raises RecordingFailed when the upstream cannot
-    be reached, or when the client leaves before the end.
+    be reached, or when the client leaves before the end. `ended()` is called when the
+    relay is over, whether or not its handler still waits for it.
     """
     relay = asyncio.ensure_future(_forward(request, upstream, done, path))
     relay.add_done_callback(_consume)
+    if ended is not None:
+        relay.add_done_callback(lambda _: ended())
     return await asyncio.shield(relay)
 
 

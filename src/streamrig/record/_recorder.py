@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .._apprunner import AppThread, ServesOnThread
-from ._cassette import Interaction, write_cassette
+from ._cassette import Interaction, remove_stale_temporaries, write_cassette
 from ._naming import cassette_name
 from ._proxy import RecordingFailed, forward
 from ._redact import Redactor
@@ -44,6 +44,8 @@ def recording_app(
                 {"error": {"type": "proxy_error", "message": str(error)}}, status=502
             )
 
+    for stale in remove_stale_temporaries(out):
+        log.info("streamrig record: removed %s, left by an interrupted save", stale)
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", handle)
     return app

@@ -7,16 +7,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .._secrets import REDACTED, SECRET_HEADERS
+from .._secrets import REDACTED, SECRET_HEADERS, is_secret_name
 
 __all__ = ["REDACTED", "Redactor"]
 
-# `api_key`, `apiKey`, `client_secret`, `password`, `access_token`, `token`: secrets.
-# `max_tokens`, `input_tokens`, `x-ratelimit-remaining-tokens`, `tokenizer`: not.
-_SECRET_NAME = re.compile(
-    r"(api[_-]?key|secret|password|passwd|credentials?)$|(^|[_-])(token|auth|authorization)$",
-    re.IGNORECASE,
-)
 _MIN_SECRET = 8  # shorter values are too common to hunt for in text
 
 
@@ -32,7 +26,7 @@ class Redactor:
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         clean = {}
         for name, value in headers.items():
-            if name.lower() in self.header_names or _SECRET_NAME.search(name):
+            if name.lower() in self.header_names or is_secret_name(name):
                 self._remember(value)
                 clean[name.lower()] = REDACTED
             else:
@@ -43,7 +37,7 @@ class Redactor:
         parts = urlsplit(url)
         query = []
         for name, value in parse_qsl(parts.query, keep_blank_values=True):
-            if _SECRET_NAME.search(name) or name.lower() in ("key", "sig", "signature"):
+            if is_secret_name(name) or name.lower() in ("key", "sig", "signature"):
                 self._remember(value)
                 value = REDACTED
             query.append((name, value))
@@ -55,11 +49,7 @@ class Redactor:
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
-                if (
-                    isinstance(key, str)
-                    and _SECRET_NAME.search(key)
-                    and isinstance(item, (str, int))
-                ):
+                if isinstance(key, str) and is_secret_name(key) and isinstance(item, (str, int)):
                     self._remember(str(item))
                     out[key] = REDACTED
                 else:

@@ -11,6 +11,7 @@ import yaml
 
 from .._errors import ScenarioError
 from ._cassette import is_cassette, scenarios_from_cassette
+from ._limits import compose_bounded, construct_bounded, decode_text
 from ._model import (
     STOP_ALIASES,
     Attempt,
@@ -89,9 +90,8 @@ def _load_into(report: LoadReport, path: Path, default_name: str) -> None:
         if path.suffix == ".sse":
             report.scenarios.append(scenario_from_sse(path.read_bytes(), default_name, source=path))
         else:
-            report.scenarios.extend(
-                scenarios_from_text(path.read_text("utf-8"), default_name, source=path)
-            )
+            text = decode_text(path.read_bytes(), path)
+            report.scenarios.extend(scenarios_from_text(text, default_name, source=path))
     except ScenarioError as error:
         report.errors.extend(error.problems)
     except (OSError, UnicodeDecodeError) as error:
@@ -152,33 +152,12 @@ def scenario_from_mapping(
 def _parse_yaml(
     text: str, source: Path | str | None
 ) -> tuple[Any, dict[tuple[str | int, ...], int], list[ScenarioError]]:
-    try:
-        node, data = _compose_and_construct(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = " ".join(filter(None, [error.context, error.problem]))
-        raise ScenarioError(f"not valid YAML: {problem}", path=source, line=line) from None
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"not valid YAML: {error}", path=source) from None
+    node = compose_bounded(text, source)  # bounded cost: depth, aliases, size
+    data = construct_bounded(node, source)
     lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         _map_lines(node, (), lines)
     return data, lines, duplicate_keys(node, source)
-
-
-# libyaml's parser when PyYAML has it (several times faster), the pure-Python one else.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
-    """One parse: the node tree (for line numbers) and the data built from it."""
-    loader = _LOADER(text)
-    try:
-        node = loader.get_single_node()
-        return node, loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
 
 
 def _map_lines(

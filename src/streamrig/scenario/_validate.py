@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -15,6 +15,7 @@ import yaml
 
 from .._errors import ScenarioError
 from ._bundled import bundled_path
+from ._servable import servable_problems
 
 if TYPE_CHECKING:  # imported when a schema check runs: it costs start-up time
     import jsonschema
@@ -42,9 +43,14 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    import jsonschema
+    import jsonschema  # lazily: most loads are of bundled files, which skip the schema pass
 
-    return jsonschema.Draft202012Validator(schema())
+    # An integer is written as one: `chunking: 1.0e+9` is a float, not a count.
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    extend: Callable[..., type[jsonschema.Draft202012Validator]] = jsonschema.validators.extend
+    return extend(jsonschema.Draft202012Validator, type_checker=checker)(schema())
 
 
 def _bundled(source: Path | str | None) -> bool:
@@ -76,6 +82,7 @@ def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[Scena
         if not any(error.key == key or (error.key or "").startswith(key + ".") for key in covered)
     ]
     found.extend(semantic)
+    found.extend(_at(source, lines, path, problem) for path, problem in servable_problems(data))
     found.sort(key=lambda error: error.line or 0)
     return found
 

@@ -9,12 +9,13 @@ from ._schedule import Ending, Frame, Hold, Plan, final_message, plan_stream
 from ._select import ScenarioRegistry, UnknownScenario
 from ._shapes import ShapeChoices, choices_of, shapes, variant_seed
 from ._show import timeline_text
-from ._state import ServerState
+from ._state import READ_TIMEOUT, ServerState
 from ._thread import MockServer
 
 __all__ = [
     "DEFAULT_MATCH_ON",
     "MAX_BODY_BYTES",
+    "READ_TIMEOUT",
     "SCENARIO_HEADER",
     "Ending",
     "Frame",

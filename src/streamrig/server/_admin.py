@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from typing import Any
 
-import yaml
 from aiohttp import web
 
 from .._errors import ScenarioError
 from .._version import __version__
 from ..providers import carries
 from ..scenario import Provider, Scenario, scenario_from_mapping, scenario_from_text
+from ..scenario._limits import compose_bounded, construct_bounded, decode_text
+from ._body import BodyUnread, read_body
+from ._journal_json import journal_json
 from ._select import UnknownScenario
 from ._state import STATE_KEY
 
@@ -63,10 +66,15 @@ async def _list_scenarios(request: web.Request) -> web.Response:
 async def _add_scenario(request: web.Request) -> web.Response:
     """Body: a scenario as YAML or JSON; its `name` key (or `?name=`) names it."""
     state = request.app[STATE_KEY]
-    text = await request.text()
     source = "<POST /_streamrig/scenarios>"
+    read = await _read_text(request, source)
+    if isinstance(read, web.Response):
+        return read
     try:
-        scenario = scenario_from_text(text, request.query.get("name", ""), source=source)
+        # Bounded cost, but YAML is slow to read: off the loop, so streams keep their pace.
+        scenario = await asyncio.get_running_loop().run_in_executor(
+            None, scenario_from_text, read, request.query.get("name", ""), source
+        )
         if not scenario.name:
             raise ScenarioError(
                 "a scenario added at run time needs a name: a `name` key, or ?name=NAME",
@@ -84,8 +92,11 @@ async def _play(request: web.Request) -> web.Response:
     `{"scenario": null}` stops playing. Answers with the scenario now playing."""
     state = request.app[STATE_KEY]
     source = "<POST /_streamrig/play>"
+    read = await _read_text(request, source)
+    if isinstance(read, web.Response):
+        return read
     try:
-        body = yaml.safe_load(await request.text())
+        body = construct_bounded(compose_bounded(read, source), source)
         if not isinstance(body, dict) or "scenario" not in body:
             raise ScenarioError(
                 'expected a mapping {"scenario": NAME or a scenario body, "overrides": {...}}',
@@ -105,8 +116,6 @@ async def _play(request: web.Request) -> web.Response:
         return web.json_response(
             {"error": {"type": "not_found_error", "message": str(error)}}, status=404
         )
-    except yaml.YAMLError as error:
-        return _problems(ScenarioError(f"not valid YAML or JSON: {error}", path=source))
     except ScenarioError as error:
         return _problems(error)
     return web.json_response({"playing": describe(playing)})
@@ -119,19 +128,54 @@ async def _reset(request: web.Request) -> web.Response:
 
 
 def _problems(error: ScenarioError) -> web.Response:
-    problems = [str(p) for p in error.problems]
-    return web.json_response(
-        {"error": {"type": "scenario_error", "message": str(error), "problems": problems}},
-        status=400,
-    )
+    return _problem(400, "scenario_error", str(error), [str(p) for p in error.problems])
 
 
-async def _journal(request: web.Request) -> web.Response:
+async def _journal(request: web.Request) -> web.StreamResponse:
+    """`?since=ID` (entries after that id) and `?limit=N` page it; `more` says if more follow.
+    Built on a worker thread, entry by entry, so streams keep their pace meanwhile."""
     state = request.app[STATE_KEY]
-    return web.json_response({"entries": state.journal.to_list()})
+    try:
+        since = int(request.query.get("since", "0"))
+        limit = int(request.query["limit"]) if "limit" in request.query else None
+        if since < 0 or (limit is not None and limit < 1):
+            raise ValueError("since must be >= 0 and limit >= 1")
+    except ValueError as error:
+        return _problem(400, "bad_query", f"journal paging: {error}", [])
+    entries, more = state.journal.page(since, limit)
+    pieces = await asyncio.get_running_loop().run_in_executor(None, journal_json, entries, more)
+    response = web.StreamResponse(headers={"content-type": "application/json; charset=utf-8"})
+    response.content_length = sum(len(piece) for piece in pieces)
+    await response.prepare(request)
+    for piece in pieces:
+        await response.write(piece)
+    await response.write_eof()
+    return response
 
 
 async def _clear_journal(request: web.Request) -> web.Response:
     """Forget the requests: the journal and the attempt counts (so retries start again)."""
     request.app[STATE_KEY].forget_requests()
     return web.Response(status=204)
+
+
+async def _read_text(request: web.Request, source: str) -> str | web.Response:
+    """The body as text (UTF-8, within the size and time bounds), or the 400/413 saying why not."""
+    charset = (request.charset or "utf-8").lower()
+    if charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
+        message = f"{source}: charset {charset!r} is not read; send the body as UTF-8"
+        return _problem(400, "scenario_error", message, [message])
+    try:
+        return decode_text(await read_body(request, request.app[STATE_KEY].read_timeout), source)
+    except web.HTTPRequestEntityTooLarge as error:
+        return _problem(413, "scenario_error", error.text or "too large", [error.text or ""])
+    except BodyUnread as error:
+        return _problem(error.status, "scenario_error", str(error), [str(error)])
+    except ScenarioError as error:
+        return _problems(error)
+
+
+def _problem(status: int, kind: str, message: str, problems: list[str]) -> web.Response:
+    return web.json_response(
+        {"error": {"type": kind, "message": message, "problems": problems}}, status=status
+    )

@@ -13,11 +13,15 @@ from typing import Any
 from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
+from .._httplog import SERVER_LOGGER
 from ..providers import WIRE_FORMATS, Call, EncodeContext, RequestError, WireFormat, carries
 from ..record import Interaction
 from ..scenario import Attempt, Provider, Recording, Scenario, TurnsExhausted
 from ._admin import add_admin_routes
+from ._body import BadBody, BodyUnread, decode_json, journal_body, read_body
 from ._conversation import copy_rng, error_fields
+from ._guard import ALLOWED_HOSTS_KEY, HostPolicy, cors_headers, guard
+from ._hangup import CLIENT_GONE, client_left
 from ._journal import FrameRecord, JournalEntry, Outcome, redact_headers
 from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
@@ -31,15 +35,16 @@ __all__ = ["MAX_BODY_BYTES", "SCENARIO_HEADER", "create_app", "create_runner"]
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
 SCENARIO_HEADER = "x-streamrig-scenario"
-_JOURNAL_TEXT_LIMIT = 64 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(state: ServerState) -> web.Application:
     """The whole server: provider endpoints, `/s/<scenario>/` prefixes, admin API."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard])
     app[STATE_KEY] = state
+    app[ALLOWED_HOSTS_KEY] = HostPolicy(state.allowed_hosts)
+    app.on_response_prepare.append(_add_cors)
     for wire in WIRE_FORMATS.values():
         handler = _provider_handler(wire)
         for route in wire.routes:
@@ -51,6 +56,10 @@ def create_app(state: ServerState) -> web.Application:
     return app
 
 
+async def _add_cors(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(cors_headers(request))
+
+
 def create_runner(state: ServerState, *, shutdown_timeout: float = 0.5) -> web.AppRunner:
     """A runner for the app; handlers are cancelled the moment their client disconnects,
     which is how the player notices a client leaving mid-wait."""
@@ -59,38 +68,58 @@ def create_runner(state: ServerState, *, shutdown_timeout: float = 0.5) -> web.A
         access_log=None,
         shutdown_timeout=shutdown_timeout,
         handler_cancellation=True,
+        logger=SERVER_LOGGER,
+        # aiohttp closes a connection that sits this long without a whole request:
+        # from its start, or from its last answer. It bounds how slowly headers arrive.
+        keepalive_timeout=state.read_timeout if state.read_timeout is not None else 3630,
     )
 
 
 def _provider_handler(wire: WireFormat) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
-        return await _answer(request, wire)
+        entry = request.app[STATE_KEY].journal.open(
+            time=time.time(),
+            method=request.method,
+            path=request.path,
+            headers=redact_headers(request.headers),
+            body=None,
+            provider=wire.provider.value,
+        )
+        response: web.StreamResponse | None = None
+        try:
+            response = await _answer(request, wire, entry)
+        except asyncio.CancelledError:  # the server cancels the handler of a client that left
+            client_left(entry)
+            raise
+        except CLIENT_GONE:
+            client_left(entry)
+        else:
+            client_left(entry)  # only fills in where, if the player saw the client leave
+        # A client gone before the headers: aiohttp's own prepare fails quietly on this.
+        return response if response is not None else web.Response(status=499)
 
     return handle
 
 
-async def _answer(request: web.Request, wire: WireFormat) -> web.StreamResponse:
+async def _answer(
+    request: web.Request, wire: WireFormat, entry: JournalEntry
+) -> web.StreamResponse:
     state = request.app[STATE_KEY]
-    entry = state.journal.open(
-        time=time.time(),
-        method=request.method,
-        path=request.path,
-        headers=redact_headers(request.headers),
-        body=None,
-        provider=wire.provider.value,
-    )
     rng = UNSEEDED
     try:
-        raw = await request.read()
+        raw = await read_body(request, state.read_timeout)
     except web.HTTPRequestEntityTooLarge:
         return _error(
             wire, entry, rng, 413, f"Request exceeds the maximum size of {MAX_BODY_BYTES} bytes."
         )
-    entry.body = _journal_body(raw)
+    except BodyUnread as exc:
+        entry.body = ""
+        return _error(wire, entry, rng, exc.status, str(exc))
+    entry.body, entry.request_bytes = journal_body(raw), len(raw)
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _error(wire, entry, rng, 400, f"The request body is not valid JSON: {exc}")
+        body = decode_json(raw)
+    except BadBody as exc:
+        return _error(wire, entry, rng, 400, str(exc))
     call = _call(request)
     # The model is part of "the same request"; Gemini names it in the path, not the body.
     model = call.params.get("model")
@@ -323,14 +352,6 @@ def _error(
 
 def _compact(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-
-
-def _journal_body(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        text = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", errors="replace")
-        return text + ("..." if len(raw) > _JOURNAL_TEXT_LIMIT else "")
 
 
 def _guess_wire(request: web.Request) -> WireFormat:

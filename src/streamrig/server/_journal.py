@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import enum
 import threading
 import time
@@ -9,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, overload
 
-from .._secrets import REDACTED, SECRET_HEADERS
+from .._secrets import REDACTED, is_secret_name
 
 __all__ = [
     "FrameLog",
@@ -17,6 +18,7 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "Outcome",
+    "entry_size",
     "redact_headers",
     "settle",
 ]
@@ -98,7 +100,11 @@ class JournalEntry:
     started_at: float | None = None  # the stream's start, seconds since the epoch
     closed_at_frame: int | None = None  # client left: index of the frame not yet written
     closed_at_s: float | None = None  # client left: seconds since the stream started
+    # client left: while its body was being read ("request"), before the response
+    # headers went out ("headers"), or mid-body ("stream")
+    closed_during: str | None = None
     bytes_sent: int = 0
+    request_bytes: int = 0  # size of the request body as it arrived
     sent: bytearray = field(default_factory=bytearray, repr=False)  # the body as written
 
     @property
@@ -129,28 +135,67 @@ class JournalEntry:
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers with every credential replaced, so secrets never reach a journal or log."""
     return {
-        name.lower(): REDACTED if name.lower() in SECRET_HEADERS else value
-        for name, value in headers.items()
+        name.lower(): REDACTED if is_secret_name(name) else value for name, value in headers.items()
     }
 
 
 class Journal:
-    """Thread-safe list of entries, appended by the server thread and read from tests."""
+    """Thread-safe list of entries, appended by the server thread and read from tests.
 
-    def __init__(self, limit: int | None = None) -> None:
+    `limit` keeps at most that many entries, `max_bytes` at most about that many
+    bytes of them (request bodies, bytes sent, frame records); the oldest go first.
+    None: no bound.
+    """
+
+    def __init__(self, limit: int | None = None, max_bytes: int | None = None) -> None:
         self._entries: list[JournalEntry] = []
         self._lock = threading.Lock()
         self._next_id = 1
-        self.limit = limit  # keep at most this many entries (the oldest go first); None: all
+        self.limit = limit
+        self.max_bytes = max_bytes
+        self._sizes: dict[int, int] = {}  # entry id -> its size when last measured
+        self._live: list[JournalEntry] = []  # entries still growing (measured again)
+        self._bytes = 0
 
     def open(self, **fields: Any) -> JournalEntry:
         with self._lock:
             entry = JournalEntry(id=self._next_id, **fields)
             self._next_id += 1
             self._entries.append(entry)
-            if self.limit is not None and len(self._entries) > self.limit:
-                del self._entries[: len(self._entries) - self.limit]
+            if self.max_bytes is not None:
+                self._live.append(entry)
+            self._trim()
         return entry
+
+    def _trim(self) -> None:
+        """Drop the oldest entries past the count or byte cap (the newest always stays)."""
+        if self.max_bytes is not None:
+            self._measure()
+        excess = 0
+        if self.limit is not None:
+            excess = max(0, len(self._entries) - self.limit)
+        if self.max_bytes is not None:
+            total = self._bytes - sum(self._sizes.get(e.id, 0) for e in self._entries[:excess])
+            while total > self.max_bytes and excess < len(self._entries) - 1:
+                total -= self._sizes.get(self._entries[excess].id, 0)
+                excess += 1
+        if excess:
+            for gone in self._entries[:excess]:
+                self._bytes -= self._sizes.pop(gone.id, 0)
+            del self._entries[:excess]
+            first = self._entries[0].id
+            self._live = [e for e in self._live if e.id >= first]
+
+    def _measure(self) -> None:
+        # Only entries still being answered change; a finished one is measured once more.
+        still = []
+        for entry in self._live:
+            size = entry_size(entry)
+            self._bytes += size - self._sizes.get(entry.id, 0)
+            self._sizes[entry.id] = size
+            if not entry.done:
+                still.append(entry)
+        self._live = still
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:
@@ -159,6 +204,19 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
+            self._live.clear()
+            self._bytes = 0
+
+    def page(self, since: int = 0, limit: int | None = None) -> tuple[list[JournalEntry], bool]:
+        """Entries with an id above `since`, oldest first, at most `limit`; and whether more follow."""
+        with self._lock:
+            start = bisect.bisect_right(self._entries, since, key=lambda e: e.id)
+            chosen = (
+                self._entries[start:] if limit is None else self._entries[start : start + limit]
+            )
+            more = limit is not None and start + limit < len(self._entries)
+        return chosen, more
 
     def last(self, wait: float = 1.0) -> JournalEntry:
         """The most recent entry, once the server has finished with it (a client can read
@@ -203,6 +261,20 @@ class Journal:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+_ENTRY_OVERHEAD = 1024  # headers, fields, the entry itself
+_FRAME_OVERHEAD = 128  # one FrameRecord and its floats
+
+
+def entry_size(entry: JournalEntry) -> int:
+    """About how many bytes an entry holds: what it kept of the request, what it sent."""
+    return (
+        _ENTRY_OVERHEAD
+        + entry.request_bytes
+        + len(entry.sent)
+        + _FRAME_OVERHEAD * len(entry.frames)
+    )
 
 
 def settle(entries: list[JournalEntry], seconds: float = 1.0) -> None:

@@ -21,10 +21,27 @@ class PassThrough:
     always: bool = False
     interactions: list[Interaction] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    relaying: int = 0  # relays not over yet (the server's thread counts them)
+    settled: threading.Condition = field(init=False)
 
-    def taken(self) -> list[Interaction]:
-        with self.lock:
+    def __post_init__(self) -> None:
+        self.settled = threading.Condition(self.lock)
+
+    def taken(self, wait: float = 10.0) -> list[Interaction]:
+        """What came back, once the relays under way are over (at most `wait` seconds):
+        a client may have its last event before the upstream ends the body."""
+        with self.settled:
+            self.settled.wait_for(lambda: self.relaying == 0, timeout=wait)
             return list(self.interactions)
+
+    def started(self) -> None:
+        with self.lock:
+            self.relaying += 1
+
+    def ended(self) -> None:
+        with self.settled:
+            self.relaying -= 1
+            self.settled.notify_all()
 
 
 async def pass_through(
@@ -37,4 +54,5 @@ async def pass_through(
             recorder.interactions.append(interaction)
         done(interaction)
 
-    return await forward(request, recorder.upstream, keep, path=route)
+    recorder.started()  # the relay it starts calls `ended` when it is over
+    return await forward(request, recorder.upstream, keep, path=route, ended=recorder.ended)

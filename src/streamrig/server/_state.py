@@ -20,7 +20,9 @@ from ._journal import Journal
 from ._passthrough import PassThrough
 from ._select import ScenarioRegistry
 
-__all__ = ["STATE_KEY", "UNSEEDED", "ServerState", "fingerprint"]
+__all__ = ["READ_TIMEOUT", "STATE_KEY", "UNSEEDED", "ServerState", "fingerprint"]
+
+READ_TIMEOUT = 15.0
 
 
 class ServerState:
@@ -34,6 +36,11 @@ class ServerState:
         self.seed = seed
         self.speed = speed  # scales every wait of every scenario; 0: no waits
         self.passthrough: PassThrough | None = None  # set while a test records
+        # How long a request may take to arrive: its headers from the connection's
+        # start (or its last answer), its body from its headers. None: no bound.
+        self.read_timeout: float | None = READ_TIMEOUT
+        # Host header names served besides IP literals and localhost ("*": any).
+        self.allowed_hosts: tuple[str, ...] = ()
         self.conversations = ConversationMemory()  # Responses ids, for previous_response_id
         self.lenient = False  # True: accept follow-ups the real API would refuse
         self._seen: Counter[str] = Counter()

@@ -44,6 +44,7 @@ class MockServer(ServesOnThread):
         loaded = collect_scenarios(scenarios)
         self.host = host
         self.state = ServerState(ScenarioRegistry(loaded, default=default), seed=seed, speed=speed)
+        self.state.allowed_hosts = (host,)  # the Host header may name the bound address
         self.state.lenient = lenient
         self._app = AppThread(lambda: create_runner(self.state), host, port, sock)
 

@@ -1,0 +1,159 @@
+"""Soak: abrupt disconnects and many slow streams; fds, RSS, tracebacks, stuck entries,
+health latency before/during/after; journal GET latency while streams play. Prints JSON.
+
+Run: python -m tests.benchmarks.bench_soak [--disconnects N] [--streams N]
+A plain aiohttp handler is measured in the same run as the baseline for health latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import struct
+import time
+
+import aiohttp
+from aiohttp import web
+
+from streamrig import MockServer
+from tests.reliability.wire import Captured, body_for, request_bytes
+
+from ._stats import summary
+
+SLOW = {
+    "name": "slow",
+    "reply": [{"text": "one two three four five six seven eight nine ten " * 3}],
+    "timing": {"ttft_ms": 50, "tokens_per_s": 10},
+}
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+async def _health(url: str, count: int = 20) -> list[float]:
+    samples = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(count):
+            started = time.perf_counter()
+            async with session.get(url) as response:
+                await response.read()
+            samples.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.01)
+    return samples
+
+
+def _disconnects(port: int, count: int) -> None:
+    body = json.dumps(body_for("/v1/messages")).encode()
+    raw = request_bytes(port, "/s/slow/v1/messages", body)
+    for index in range(count):
+        sock = socket.create_connection(("127.0.0.1", port))
+        cut = (0, len(raw) // 2, len(raw))[index % 3]  # mid-head, mid-body, after the request
+        sock.sendall(raw[: cut or 10])
+        if index % 2:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+
+
+async def _slow_streams(url: str, count: int) -> None:
+    body = body_for("/v1/messages")
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(
+        timeout=timeout, connector=aiohttp.TCPConnector(limit=0)
+    ) as session:
+
+        async def one() -> None:
+            async with session.post(url + "/s/slow/v1/messages", json=body) as response:
+                await response.read()
+
+        await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+
+
+async def _journal_latency(url: str, count: int = 5) -> list[float]:
+    samples = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(count):
+            started = time.perf_counter()
+            async with session.get(url + "/_streamrig/journal") as response:
+                await response.read()
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _baseline_health() -> list[float]:
+    async def run() -> list[float]:
+        app = web.Application()
+        app.router.add_get("/h", lambda request: web.json_response({"status": "ok"}))
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            return await _health(f"http://127.0.0.1:{port}/h")
+        finally:
+            await runner.cleanup()
+
+    return asyncio.run(run())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--disconnects", type=int, default=10_000)
+    parser.add_argument("--streams", type=int, default=2_000)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.streams + 1024)), hard)
+    )
+    baseline = _baseline_health()
+    with Captured() as logs, MockServer(SLOW) as server:
+        health = server.url + "/_streamrig/health"
+        fds_before, before = _fds(), asyncio.run(_health(health))
+        _disconnects(server.port, args.disconnects)
+
+        async def during() -> tuple[list[float], list[float]]:
+            streams = asyncio.create_task(_slow_streams(server.url, args.streams))
+            await asyncio.sleep(1.0)
+            sampled = await _health(health)
+            journal = await _journal_latency(server.url)
+            await streams
+            return sampled, journal
+
+        during_health, journal = asyncio.run(during())
+        time.sleep(1.0)
+        after = asyncio.run(_health(health))
+        entries = server.journal.entries()
+        stuck = sum(1 for e in entries if not e.done)
+        fds_after = _fds()
+    report = {
+        "disconnects": args.disconnects,
+        "slow_streams": args.streams,
+        "journal_entries": len(entries),
+        "stuck_entries": stuck,
+        "tracebacks": len(logs.tracebacks()),
+        "fds_before": fds_before,
+        "fds_after": fds_after,
+        "max_rss_mb": _rss_mb(),
+        "health_before": summary(before),
+        "health_during": summary(during_health),
+        "health_after": summary(after),
+        "journal_get_during": summary(journal),
+        "plain_aiohttp_health": summary(baseline),
+        "health_during_vs_plain": round(
+            summary(during_health)["median_ms"] / summary(baseline)["median_ms"], 2
+        ),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

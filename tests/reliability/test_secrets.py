@@ -1,0 +1,44 @@
+"""One redaction policy: no credential reaches the journal, by header or by body key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from streamrig import MockServer
+
+from .wire import body_for, exchange, post_json
+
+SECRET = "s3cr3t-value-0123456789"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with MockServer(speed=0) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    "key", ["api_key", "user_api_key", "client_secret", "secret_key", "access_token", "password"]
+)
+def test_secret_body_keys_never_reach_the_journal(server, key):
+    body = {**body_for("/v1/messages", stream=False), "metadata": {key: SECRET}, key: SECRET}
+    status, _, _ = post_json(server.port, "/v1/messages", json.dumps(body).encode())
+    assert status == 200
+    entry = server.journal.last()
+    assert SECRET not in json.dumps(entry.to_dict())
+    assert entry.body["max_tokens"] == 16  # what is not a secret is kept
+
+
+@pytest.mark.parametrize(
+    "header", ["x-custom-token", "x-api-key", "authorization", "cookie", "x-session-secret"]
+)
+def test_secret_headers_never_reach_the_journal(server, header):
+    raw = json.dumps(body_for("/v1/messages", stream=False)).encode()
+    post_json(server.port, "/v1/messages", raw, {header: SECRET})
+    entry = server.journal.last()
+    assert entry.headers[header] == "[redacted]"
+    target = f"GET /_streamrig/journal HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nconnection: close\r\n\r\n"
+    _, _, served = exchange(server.port, target.encode())
+    assert SECRET.encode() not in served
