@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8765
 
-.PHONY: serve test lint typecheck bench clean
+.PHONY: serve test lint typecheck bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-test: $(VENV)/.installed-test lint typecheck  ## lint, type-check and run the suite
+# Page tests drive a real headless Chromium: Debian's package (Playwright only drives it).
+browser:  ## install Chromium for the page tests (Debian/Ubuntu; needs root or sudo)
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed-test browser lint typecheck  ## lint, type-check and run the suite
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test  ## benchmarks, out of the default run (print JSON)
