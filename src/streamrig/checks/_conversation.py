@@ -3,8 +3,8 @@
 Each request of the test is matched to the earlier request whose history is the
 start of its own (the turn it continues). Where that turn was streamed to the end,
 the follow-up must carry it as streamed (text; tool calls with the same ids, names
-and inputs; Anthropic thinking blocks with their signatures when the turn called a
-tool) and answer every call of it, as its provider wants. Where the client abandoned
+and inputs; Anthropic thinking blocks with their signatures, Gemini thoughtSignatures,
+when the turn called a tool) and answer every call of it, as its provider wants. Where the client abandoned
 that turn (it hung up, or a fault cut it), `partial` says what is right.
 """
 
@@ -219,7 +219,34 @@ def _turn_problems(expected: TurnView, got: TurnView, label: str) -> list[str]:
         problems.append(
             f"{label} (assistant): the thinking blocks come after a tool_use; they go first"
         )
+    if expected.signed and (expected.calls or got.signed) and got.signed != expected.signed:
+        problems.append(_signature_problem(expected, got, label))
     return problems
+
+
+def _signature_problem(expected: TurnView, got: TurnView, label: str) -> str:
+    """Gemini: a thoughtSignature left out or changed (Gemini 3 refuses a function call
+    without its signature: 400 'Function call is missing a thought_signature')."""
+    have = dict(got.signed)
+    where, want = next(((w, s) for w, s in expected.signed if have.get(w) != s), expected.signed[0])
+    what = "is missing" if where not in have else "is not the one streamed"
+    reason = (
+        "the turn called a function, so the API needs every signature back, on the part "
+        "it came on (Gemini 3 refuses the request: 'Function call is missing a "
+        "thought_signature in functionCall parts')"
+        if expected.calls
+        else "signatures that are sent back must be sent unchanged"
+    )
+    return (
+        f"{label} (model): the thoughtSignature streamed on the {where} {what}; {reason}\n"
+        f"      expected: {where} with thoughtSignature {summary(want)}\n"
+        f"      got:      "
+        + (
+            f"{where} with thoughtSignature {summary(have[where])}"
+            if where in have
+            else f"{where} without a thoughtSignature"
+        )
+    )
 
 
 def _call_problems(expected: Sequence[Call], got: Sequence[Call], label: str) -> list[str]:
