@@ -52,6 +52,8 @@ class TurnView:
     thinking_first: bool = True  # Anthropic: the thinking blocks come before any tool_use
     # Gemini: each thoughtSignature, and the part it rides on (`functionCall get_weather`)
     signed: tuple[tuple[str, str], ...] = ()
+    # Responses: each reasoning item's id and encrypted_content (None: not asked for)
+    reasoning: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +337,13 @@ def _responses_turn(items: Sequence[Mapping[str, Any]], span: int) -> TurnView:
         for i in items
         if i.get("type") == "function_call"
     )
-    return TurnView(text=text, calls=calls, span=span)
+    reasoning = tuple(
+        (str(i.get("id")), i.get("encrypted_content"))
+        for i in items
+        if i.get("type") == "reasoning"
+        or (i.get("type") == "item_reference" and str(i.get("id", "")).startswith("rs_"))
+    )
+    return TurnView(text=text, calls=calls, span=span, reasoning=reasoning)
 
 
 class GeminiView:
