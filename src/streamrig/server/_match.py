@@ -59,12 +59,30 @@ def best_recording(
     candidates: Iterable[Scenario], request: RequestKey, match_on: Sequence[str], occurrence: int
 ) -> Scenario:
     """The recorded interaction that answers this request: the `occurrence`-th match (the
-    last repeats), so a recorded retry replays in order. Raises NoRecordingMatches."""
+    last repeats), so a recorded retry replays in order. Matches streamed as the request
+    asks come first; the others answer when there are none. Raises NoRecordingMatches."""
     recorded = [s for s in candidates if s.request is not None]
     matching = [s for s in recorded if not differences(s, request, match_on)]
-    if matching:
-        return matching[min(occurrence, len(matching)) - 1]
+    # `stream` is not compared (one recording answers both), but a recording that was
+    # streamed as this request asks is the better answer: prefer those.
+    alike = [s for s in matching if _streamed(s) == wants_stream(request)]
+    chosen = alike or matching
+    if chosen:
+        return chosen[min(occurrence, len(chosen)) - 1]
     raise NoRecordingMatches(request, recorded, match_on)
+
+
+def wants_stream(request: RequestKey) -> bool:
+    """Whether the request asks for a stream: `stream: true`, or Gemini's
+    `:streamGenerateContent` (its stream is in the URL)."""
+    body = request.body
+    return (isinstance(body, dict) and body.get("stream") is True) or request.path.endswith(
+        ":streamGenerateContent"
+    )
+
+
+def _streamed(scenario: Scenario) -> bool:
+    return scenario.recording.streamed if scenario.recording is not None else True
 
 
 class NoRecordingMatches(LookupError):
