@@ -9,13 +9,12 @@ request can be found as the start of another's.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..providers._history import is_responses_output
 from ..scenario import Provider
-from ._neutral import parse_arguments
 
 __all__ = [
     "AnthropicView",
@@ -25,6 +24,7 @@ __all__ = [
     "TurnView",
     "Unit",
     "View",
+    "parse_arguments",
     "summary",
     "view_of",
 ]
@@ -95,26 +95,43 @@ def _blocks(content: Any, text_type: str = "text") -> list[Mapping[str, Any]]:
     return [b for b in content if isinstance(b, Mapping)] if isinstance(content, list) else []
 
 
+def parse_arguments(raw: Any) -> Any:
+    """Tool-call arguments as JSON when they parse, else the string as given."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return raw  # left as the string the client has, so the diff shows it
+
+
 def summary(text: str) -> str:
     """A text shortened for a one-line message."""
     return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _message_units(
+    body: Mapping[str, Any], keyed: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+) -> list[Unit]:
+    """`messages` as units (Anthropic, Chat), keyed on what `keyed` keeps of each."""
+    messages = body.get("messages")
+    return [
+        Unit(
+            f"message {i}",
+            _key({**keyed(m), "content": _blocks(m.get("content"))}),
+            m.get("role") == "assistant",
+            m,
+        )
+        for i, m in enumerate(messages if isinstance(messages, list) else [])
+        if isinstance(m, Mapping)
+    ]
 
 
 class AnthropicView:
     unit_name = "message"
 
     def units(self, body: Mapping[str, Any]) -> list[Unit]:
-        messages = body.get("messages")
-        return [
-            Unit(
-                f"message {i}",
-                _key({"role": m.get("role"), "content": _blocks(m.get("content"))}),
-                m.get("role") == "assistant",
-                m,
-            )
-            for i, m in enumerate(messages if isinstance(messages, list) else [])
-            if isinstance(m, Mapping)
-        ]
+        return _message_units(body, lambda m: {"role": m.get("role"), "content": m.get("content")})
 
     def streamed(self, message: Mapping[str, Any]) -> TurnView:
         return _anthropic_turn(_blocks(message.get("content")), 1)
@@ -208,17 +225,7 @@ class ChatView:
     unit_name = "message"
 
     def units(self, body: Mapping[str, Any]) -> list[Unit]:
-        messages = body.get("messages")
-        return [
-            Unit(
-                f"message {i}",
-                _key({**m, "content": _blocks(m.get("content"))}),
-                m.get("role") == "assistant",
-                m,
-            )
-            for i, m in enumerate(messages if isinstance(messages, list) else [])
-            if isinstance(m, Mapping)
-        ]
+        return _message_units(body, lambda m: m)
 
     def streamed(self, message: Mapping[str, Any]) -> TurnView:
         choices = message.get("choices") or [{}]
@@ -430,7 +437,9 @@ def _gemini_turn(parts: Sequence[Mapping[str, Any]], span: int) -> TurnView:
     for part in parts:
         call = part.get("functionCall")
         if isinstance(call, Mapping):
-            calls.append(Call(str(call.get("id") or ""), str(call.get("name")), call.get("args")))
+            calls.append(
+                Call(str(call.get("id") or ""), str(call.get("name")), call.get("args") or {})
+            )
             where = f"functionCall {call.get('name')}"
         elif part.get("thought"):
             where = "thought part"
