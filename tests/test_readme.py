@@ -46,14 +46,17 @@ class Block:
     line: int  # README line of the fence
     text: str
     mark: str | None  # what the `<!-- test: ... -->` before the fence says
+    heading: str = ""  # the `## ` or `### ` heading it is under
 
 
 def readme_blocks() -> list[Block]:
     lines = README.read_text("utf-8").splitlines()
-    found, index = [], 0
+    found, index, heading = [], 0, ""
     while index < len(lines):
         fence = re.match(r"^```(\w+)\s*$", lines[index])
         if not fence:
+            if re.match(r"^#{2,3} ", lines[index]):
+                heading = lines[index]
             index += 1
             continue
         end = lines.index("```", index + 1)
@@ -65,6 +68,7 @@ def readme_blocks() -> list[Block]:
                 index + 1,
                 "\n".join(lines[index + 1 : end]) + "\n",
                 mark.group(1) if mark else None,
+                heading,
             )
         )
         index = end + 1
@@ -82,11 +86,21 @@ def block_id(block: Block) -> str:
     return f"README.md:{block.line}"
 
 
+# Sections whose Python blocks another test runs, in the setting they need.
+RUN_ELSEWHERE = {
+    "## Conversations and agent loops": "tests/test_readme_conversations.py (a project layout)",
+    "## The battery": "tests/shapes/test_readme.py (a client file beside it)",
+}
+
+
 def test_the_readme_marks_snippets_to_run():
-    assert len(marked("python", "run")) >= 2
-    assert len(marked("python", "pytest")) >= 2
-    assert len(marked("python", "pytest, fails as shown below")) == 1
-    assert len(marked("console", "console")) >= 2
+    assert len(marked("python", "run")) >= 6
+    assert len(marked("python", "pytest")) >= 6
+    # Every Python block is run: here, or by the test that needs its surroundings; a
+    # fragment (with `...` where code goes) is not code.
+    unmarked = [b for b in BLOCKS if b.lang == "python" and b.mark is None]
+    left = [b for b in unmarked if "..." not in b.text and b.heading not in RUN_ELSEWHERE]
+    assert not left, [block_id(b) for b in left]
 
 
 SCENARIO_YAML = [
@@ -111,12 +125,23 @@ def test_readme_yaml_scenarios_validate(block):
         scenario_from_text(text, "readme", source=source)
 
 
+# What a section's printing snippet must print (beyond printing something).
+PRINTS = {
+    "### Gemini": ["Let me check the weather for you.", "get_weather"],
+    "## Checks": ["chunk 0 carried event 0, "],
+}
+
+
 @pytest.mark.parametrize("block", marked("python", "run"), ids=block_id)
 def test_readme_python_snippets_run(block):
     with MockServer(speed=0) as server, contextlib.redirect_stdout(io.StringIO()) as out:
         code = block.text.replace(URL, server.url)
         exec(compile(code, block_id(block), "exec"), {"__name__": "__readme__"})
-    assert out.getvalue() or "print(" not in block.text
+    if "print(" in block.text:
+        printed = out.getvalue()
+        assert printed
+        for words in PRINTS.get(block.heading, []):
+            assert words in printed, f"{block_id(block)} printed {printed!r}"
 
 
 def expected_failure(block: Block) -> list[str]:
