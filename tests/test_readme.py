@@ -226,3 +226,93 @@ def run_command(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=30
     )
+
+
+# Option tables: a header `| flag |`, `| option | ini |` or `| `streamrig X` flag |`.
+@dataclass(frozen=True)
+class OptionRow:
+    owner: str  # a CLI command's name, or "pytest" (the plugin's table)
+    line: int
+    options: tuple[str, ...]  # the `--flags` the row names
+    ini: tuple[str, ...]  # the plugin table's ini names
+
+
+def option_rows() -> list[OptionRow]:
+    lines = README.read_text("utf-8").splitlines()
+    rows, since_heading = [], 0
+    for number, line in enumerate(lines):
+        if line.startswith("#"):
+            since_heading = number
+        header = re.match(r"^\| (`streamrig ([\w-]+)` )?(flag|option) \|", line)
+        if not header or not lines[number + 1].startswith("|---"):
+            continue
+        before = "\n".join(lines[since_heading:number])
+        named = re.findall(r"`streamrig ([a-z][\w-]*)", before)
+        owner = "pytest" if header.group(3) == "option" else header.group(2) or named[-1]
+        for index in range(number + 2, len(lines)):
+            if not lines[index].startswith("|"):
+                break
+            cells = lines[index].split(" | ")
+            rows.append(
+                OptionRow(
+                    owner,
+                    index + 1,
+                    tuple(re.findall(r"`(--[\w-]+)", cells[0])),
+                    tuple(re.findall(r"`(streamrig_\w+)`", cells[1])) if owner == "pytest" else (),
+                )
+            )
+    return rows
+
+
+def cli_options() -> dict[str, set[str]]:
+    import click
+
+    from streamrig.cli import main
+
+    return {
+        name: {
+            opt
+            for param in command.params
+            if isinstance(param, click.Option) and not param.hidden
+            for opt in param.opts
+        }
+        for name, command in main.commands.items()
+    }
+
+
+def test_every_cli_option_has_its_readme_row_and_every_row_an_option():
+    documented: dict[str, set[str]] = {}
+    for row in option_rows():
+        assert row.options, f"README.md:{row.line}: an option row names no `--option`"
+        documented.setdefault(row.owner, set()).update(row.options)
+    for command, options in cli_options().items():
+        if not options:
+            continue
+        assert command in documented, f"`streamrig {command}` has options but no README table"
+        assert documented[command] - options == set(), f"README rows of `streamrig {command}`"
+        assert options - documented[command] == set(), f"undocumented `streamrig {command}` options"
+
+
+def test_every_plugin_option_and_ini_has_its_readme_row(pytester):
+    rows = [row for row in option_rows() if row.owner == "pytest"]
+    shown = pytester.runpytest("--help").stdout.str()
+    options = set(re.findall(r"^\s+(--streamrig-[\w-]+)", shown, re.M))
+    inis = set(re.findall(r"^\s+(streamrig_\w+) \(", shown, re.M))
+    assert options and inis
+    assert {o for row in rows for o in row.options} == options
+    assert {i for row in rows for i in row.ini} == inis
+
+
+@pytest.mark.parametrize("row", option_rows(), ids=lambda row: f"README.md:{row.line}")
+def test_every_documented_option_is_used_by_a_test(row):
+    """A README option row is backed by a test that passes the option (not just this file)."""
+    sources = [
+        path.read_text("utf-8")
+        for path in (ROOT / "tests").rglob("*.py")
+        if path.name != "test_readme.py" and "benchmarks" not in path.parts
+    ]
+    for option in row.options:
+        pattern = re.compile(rf"""["'\s=]{re.escape(option)}\b(?!-)""")
+        assert any(pattern.search(source) for source in sources), (
+            f"README.md:{row.line}: no test passes {option}"
+        )
