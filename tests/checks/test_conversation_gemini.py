@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from google.genai import types
 
-from streamrig import CheckFailed, MockServer, checks
+from streamrig import MockServer, checks
 from tests import gemini_sdk
+from tests.checks.test_conversation import problems
 
 WEATHER = {
     "name": "weather",
@@ -82,42 +83,35 @@ def _parts(chunks: list[types.GenerateContentResponse]) -> list[types.Part]:
     ]
 
 
-def run_loop(gemini: Any, question: str, broken: str | None = None, turns: int = 4) -> str:
-    """Stream a turn, keep every part (thoughtSignatures included), run the calls, repeat."""
+def _step(contents: list[types.Content], parts: list[types.Part], broken: str | None) -> str | None:
+    """Keep a streamed turn (thoughtSignatures included) and answer its calls; the final
+    text once the model calls nothing."""
+    contents.append(_model_turn(parts, broken))
+    calls = [part.function_call for part in parts if part.function_call]
+    if not calls:
+        return "".join(p.text or "" for p in parts if not p.thought)
+    contents.append(_results(calls, broken))
+    return None
+
+
+def run_loop(gemini: Any, question: str, broken: str | None = None) -> str:
     contents = [types.Content(role="user", parts=[types.Part(text=question)])]
-    for _ in range(turns):
-        stream = gemini.models.generate_content_stream
-        parts = _parts(list(stream(model=gemini_sdk.MODEL, contents=contents)))
-        contents.append(_model_turn(parts, broken))
-        calls = [part.function_call for part in parts if part.function_call]
-        if not calls:
-            return "".join(p.text or "" for p in parts if not p.thought)
-        contents.append(_results(calls, broken))
+    for _ in range(4):
+        stream = gemini.models.generate_content_stream(model=gemini_sdk.MODEL, contents=contents)
+        if (answer := _step(contents, _parts(list(stream)), broken)) is not None:
+            return answer
     raise AssertionError("the loop did not stop")
 
 
-async def run_loop_async(gemini: Any, question: str, turns: int = 4) -> str:
+async def run_loop_async(gemini: Any, question: str) -> str:
     contents = [types.Content(role="user", parts=[types.Part(text=question)])]
-    for _ in range(turns):
-        chunks = []
+    for _ in range(4):
         stream = await gemini.aio.models.generate_content_stream(
             model=gemini_sdk.MODEL, contents=contents
         )
-        async for chunk in stream:
-            chunks.append(chunk)
-        parts = _parts(chunks)
-        contents.append(_model_turn(parts, None))
-        calls = [part.function_call for part in parts if part.function_call]
-        if not calls:
-            return "".join(p.text or "" for p in parts if not p.thought)
-        contents.append(_results(calls, None))
+        if (answer := _step(contents, _parts([c async for c in stream]), None)) is not None:
+            return answer
     raise AssertionError("the loop did not stop")
-
-
-def problems(server) -> str:
-    with pytest.raises(CheckFailed) as caught:
-        checks.conversation(server)
-    return str(caught.value)
 
 
 def test_a_correct_loop_plays_every_turn_and_passes(server, gemini):

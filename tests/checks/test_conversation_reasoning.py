@@ -9,7 +9,8 @@ from typing import Any
 import openai
 import pytest
 
-from streamrig import CheckFailed, MockServer, checks
+from streamrig import MockServer, checks
+from tests.checks.test_conversation import problems
 from tests.conftest import KEY
 
 AGENT = {
@@ -64,12 +65,6 @@ def run_loop(client: Any, broken: str | None = None, stateless: bool = True) -> 
             for c in calls
         ]
     raise AssertionError("the loop did not stop")
-
-
-def problems(server) -> str:
-    with pytest.raises(CheckFailed) as caught:
-        checks.conversation(server)
-    return str(caught.value)
 
 
 def test_the_reasoning_item_carries_encrypted_content_once_done(server, client):
