@@ -43,10 +43,8 @@ def differences(recorded: Scenario, request: RequestKey, match_on: Sequence[str]
             if recorded.request.method != request.method:
                 found.append(f"method {request.method} != recorded {recorded.request.method}")
         elif field == "path":
-            if not (
-                recorded.request.path.endswith(request.path)
-                or request.path.endswith(recorded.request.path)
-            ):
+            have, want = _same_call(request.path), _same_call(recorded.request.path)
+            if not (want.endswith(have) or have.endswith(want)):
                 found.append(f"path {request.path} != recorded {recorded.request.path}")
         else:
             want, got = _field(recorded.request.body, field), _field(request.body, field)
@@ -98,6 +96,12 @@ class NoRecordingMatches(LookupError):
             f"No recorded interaction matches {request.method} {request.path} "
             f"(compared on {', '.join(match_on)}).{closest}"
         )
+
+
+def _same_call(path: str) -> str:
+    """A path without whether it streams: Gemini's method is `stream` (like the body's
+    `stream` elsewhere, not compared; see `best_recording`)."""
+    return path.removesuffix(":streamGenerateContent").removesuffix(":generateContent")
 
 
 def _field(body: Any, field: str) -> Any:
