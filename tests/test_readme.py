@@ -46,14 +46,17 @@ class Block:
     line: int  # README line of the fence
     text: str
     mark: str | None  # what the `<!-- test: ... -->` before the fence says
+    heading: str = ""  # the `## ` or `### ` heading it is under
 
 
 def readme_blocks() -> list[Block]:
     lines = README.read_text("utf-8").splitlines()
-    found, index = [], 0
+    found, index, heading = [], 0, ""
     while index < len(lines):
         fence = re.match(r"^```(\w+)\s*$", lines[index])
         if not fence:
+            if re.match(r"^#{2,3} ", lines[index]):
+                heading = lines[index]
             index += 1
             continue
         end = lines.index("```", index + 1)
@@ -65,6 +68,7 @@ def readme_blocks() -> list[Block]:
                 index + 1,
                 "\n".join(lines[index + 1 : end]) + "\n",
                 mark.group(1) if mark else None,
+                heading,
             )
         )
         index = end + 1
@@ -82,11 +86,21 @@ def block_id(block: Block) -> str:
     return f"README.md:{block.line}"
 
 
+# Sections whose Python blocks another test runs, in the setting they need.
+RUN_ELSEWHERE = {
+    "## Conversations and agent loops": "tests/test_readme_conversations.py (a project layout)",
+    "## The battery": "tests/shapes/test_readme.py (a client file beside it)",
+}
+
+
 def test_the_readme_marks_snippets_to_run():
-    assert len(marked("python", "run")) >= 2
-    assert len(marked("python", "pytest")) >= 2
-    assert len(marked("python", "pytest, fails as shown below")) == 1
-    assert len(marked("console", "console")) >= 2
+    assert len(marked("python", "run")) >= 6
+    assert len(marked("python", "pytest")) >= 6
+    # Every Python block is run: here, or by the test that needs its surroundings; a
+    # fragment (with `...` where code goes) is not code.
+    unmarked = [b for b in BLOCKS if b.lang == "python" and b.mark is None]
+    left = [b for b in unmarked if "..." not in b.text and b.heading not in RUN_ELSEWHERE]
+    assert not left, [block_id(b) for b in left]
 
 
 SCENARIO_YAML = [
@@ -111,12 +125,23 @@ def test_readme_yaml_scenarios_validate(block):
         scenario_from_text(text, "readme", source=source)
 
 
+# What a section's printing snippet must print (beyond printing something).
+PRINTS = {
+    "### Gemini": ["Let me check the weather for you.", "get_weather"],
+    "## Checks": ["chunk 0 carried event 0, "],
+}
+
+
 @pytest.mark.parametrize("block", marked("python", "run"), ids=block_id)
 def test_readme_python_snippets_run(block):
     with MockServer(speed=0) as server, contextlib.redirect_stdout(io.StringIO()) as out:
         code = block.text.replace(URL, server.url)
         exec(compile(code, block_id(block), "exec"), {"__name__": "__readme__"})
-    assert out.getvalue() or "print(" not in block.text
+    if "print(" in block.text:
+        printed = out.getvalue()
+        assert printed
+        for words in PRINTS.get(block.heading, []):
+            assert words in printed, f"{block_id(block)} printed {printed!r}"
 
 
 def expected_failure(block: Block) -> list[str]:
@@ -201,3 +226,93 @@ def run_command(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=30
     )
+
+
+# Option tables: a header `| flag |`, `| option | ini |` or `| `streamrig X` flag |`.
+@dataclass(frozen=True)
+class OptionRow:
+    owner: str  # a CLI command's name, or "pytest" (the plugin's table)
+    line: int
+    options: tuple[str, ...]  # the `--flags` the row names
+    ini: tuple[str, ...]  # the plugin table's ini names
+
+
+def option_rows() -> list[OptionRow]:
+    lines = README.read_text("utf-8").splitlines()
+    rows, since_heading = [], 0
+    for number, line in enumerate(lines):
+        if line.startswith("#"):
+            since_heading = number
+        header = re.match(r"^\| (`streamrig ([\w-]+)` )?(flag|option) \|", line)
+        if not header or not lines[number + 1].startswith("|---"):
+            continue
+        before = "\n".join(lines[since_heading:number])
+        named = re.findall(r"`streamrig ([a-z][\w-]*)", before)
+        owner = "pytest" if header.group(3) == "option" else header.group(2) or named[-1]
+        for index in range(number + 2, len(lines)):
+            if not lines[index].startswith("|"):
+                break
+            cells = lines[index].split(" | ")
+            rows.append(
+                OptionRow(
+                    owner,
+                    index + 1,
+                    tuple(re.findall(r"`(--[\w-]+)", cells[0])),
+                    tuple(re.findall(r"`(streamrig_\w+)`", cells[1])) if owner == "pytest" else (),
+                )
+            )
+    return rows
+
+
+def cli_options() -> dict[str, set[str]]:
+    import click
+
+    from streamrig.cli import main
+
+    return {
+        name: {
+            opt
+            for param in command.params
+            if isinstance(param, click.Option) and not param.hidden
+            for opt in param.opts
+        }
+        for name, command in main.commands.items()
+    }
+
+
+def test_every_cli_option_has_its_readme_row_and_every_row_an_option():
+    documented: dict[str, set[str]] = {}
+    for row in option_rows():
+        assert row.options, f"README.md:{row.line}: an option row names no `--option`"
+        documented.setdefault(row.owner, set()).update(row.options)
+    for command, options in cli_options().items():
+        if not options:
+            continue
+        assert command in documented, f"`streamrig {command}` has options but no README table"
+        assert documented[command] - options == set(), f"README rows of `streamrig {command}`"
+        assert options - documented[command] == set(), f"undocumented `streamrig {command}` options"
+
+
+def test_every_plugin_option_and_ini_has_its_readme_row(pytester):
+    rows = [row for row in option_rows() if row.owner == "pytest"]
+    shown = pytester.runpytest("--help").stdout.str()
+    options = set(re.findall(r"^\s+(--streamrig-[\w-]+)", shown, re.M))
+    inis = set(re.findall(r"^\s+(streamrig_\w+) \(", shown, re.M))
+    assert options and inis
+    assert {o for row in rows for o in row.options} == options
+    assert {i for row in rows for i in row.ini} == inis
+
+
+@pytest.mark.parametrize("row", option_rows(), ids=lambda row: f"README.md:{row.line}")
+def test_every_documented_option_is_used_by_a_test(row):
+    """A README option row is backed by a test that passes the option (not just this file)."""
+    sources = [
+        path.read_text("utf-8")
+        for path in (ROOT / "tests").rglob("*.py")
+        if path.name != "test_readme.py" and "benchmarks" not in path.parts
+    ]
+    for option in row.options:
+        pattern = re.compile(rf"""["'\s=]{re.escape(option)}\b(?!-)""")
+        assert any(pattern.search(source) for source in sources), (
+            f"README.md:{row.line}: no test passes {option}"
+        )

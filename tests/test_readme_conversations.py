@@ -1,41 +1,25 @@
-"""The README's conversation example (scenario file and test) runs as it stands."""
+"""The README's conversation example (scenario files and a test file, laid out as a
+project) runs as it stands; tests/test_readme.py validates its YAML."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from streamrig.scenario import scenario_from_text
+from tests.readme import INI, section
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestDeprecationWarning")
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def section_blocks(title: str) -> dict[str, str]:
-    """The fenced blocks of a README section whose first line names a file: path -> text."""
-    text = README.read_text("utf-8")
-    body = text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```(?:yaml|python)\n(# (\S+)\n.*?)```", body, re.S)
-    return {path: block for block, path in blocks}
-
-
-def test_every_scenario_of_the_section_loads():
-    files = section_blocks("Conversations and agent loops")
-    scenarios = [path for path in files if path.endswith(".yaml")]
-    assert len(scenarios) == 4
-    for path in scenarios:
-        scenario_from_text(files[path], Path(path).stem, source=path)
-
 
 def test_conversation_example_runs(pytester):
-    files = section_blocks("Conversations and agent loops")
+    body = section("## Conversations and agent loops")
+    files = {
+        path: block
+        for block, path in re.findall(r"```(?:yaml|python)\n(# (\S+)\n.*?)```", body, re.S)
+    }
     assert {"tests/scenarios/weather_agent.yaml", "tests/test_agent.py"} <= set(files)
-    pytester.makeini(
-        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
-    )
+    pytester.makeini(INI)
     for path, text in files.items():
         target = pytester.path / path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,62 @@ SERVE_JOURNAL_LIMIT = 10_000
 SERVE_JOURNAL_MAX_MB = 256.0
 
 
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _bind(port: int, host_help: str = "Address to bind.") -> Decorator:
+    """`--host` and `--port` (serve, record)."""
+
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--port", default=port, show_default=True, type=int, help="Port; 0 picks a free one."
+        )(command)
+        return click.option("--host", default="127.0.0.1", show_default=True, help=host_help)(
+            command
+        )
+
+    return apply
+
+
+def _seed(default: int | None, what: str) -> Decorator:
+    return click.option(
+        "--seed", type=int, default=default, show_default=default is not None, help=what
+    )
+
+
+def _speed(what: str) -> Decorator:
+    return click.option(
+        "--speed", type=click.FloatRange(min=0), default=1.0, show_default=True, help=what
+    )
+
+
+def _provider(default: str | None, what: str) -> Decorator:
+    return click.option(
+        "--provider",
+        type=click.Choice([p.value for p in Provider]),
+        default=default,
+        show_default=default is not None,
+        help=what,
+    )
+
+
+def _shape_level(what: str) -> Decorator:
+    return click.option(
+        "--shape-level",
+        type=click.Choice(["realistic", "sse"]),
+        default="realistic",
+        show_default=True,
+        help=what,
+    )
+
+
+def _written(flag: str, dest: str, what: str) -> Decorator:
+    """`--json FILE`, `--junit FILE`: where to write the results."""
+    return click.option(
+        flag, dest, type=click.Path(path_type=Path), default=None, help=f"Write the results {what}."
+    )
+
+
 @click.group()
 @click.version_option(__version__, prog_name="streamrig")
 def main() -> None:
@@ -53,20 +109,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default)."
-)
-@click.option("--port", default=8765, show_default=True, type=int, help="Port; 0 picks a free one.")
-@click.option(
-    "--seed", type=int, default=None, help="Seed for ids and jitter: replies repeat exactly."
-)
-@click.option(
-    "--speed",
-    type=click.FloatRange(min=0),
-    default=1.0,
-    show_default=True,
-    help="Scale every wait: 2 is twice as fast, 0 plays with no waits.",
-)
+@_bind(8765, "Address to bind (loopback by default).")
+@_seed(None, "Seed for ids and jitter: replies repeat exactly.")
+@_speed("Scale every wait: 2 is twice as fast, 0 plays with no waits.")
 @click.option(
     "--default", "default", default=None, help="Scenario that answers requests naming none."
 )
@@ -321,8 +366,7 @@ def _curl_example(url: str, scenarios: Sequence[Scenario]) -> str:
 @click.option(
     "--upstream", required=True, help="The real API's base URL, e.g. https://api.anthropic.com."
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8766, show_default=True, type=int, help="Port; 0 picks a free one.")
+@_bind(8766)
 @click.option(
     "--out",
     default="cassettes",
@@ -405,7 +449,7 @@ def record(
 @click.option(
     "--jitter", default=0.2, show_default=True, help="Each gap varies by up to this fraction."
 )
-@click.option("--seed", default=0, show_default=True, help="Seed of the jitter.")
+@_seed(0, "Seed of the jitter.")
 def import_vcr_command(
     cassettes: tuple[Path, ...],
     out: Path,
@@ -426,12 +470,7 @@ def import_vcr_command(
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path, exists=True))
-@click.option(
-    "--provider",
-    type=click.Choice([p.value for p in Provider]),
-    default=None,
-    help="Endpoint to encode for (default: the scenario's, else anthropic).",
-)
+@_provider(None, "Endpoint to encode for (default: the scenario's, else anthropic).")
 @click.option(
     "--attempt",
     type=click.IntRange(min=1),
@@ -439,27 +478,15 @@ def import_vcr_command(
     show_default=True,
     help="Which try of the request to show.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for ids and jitter.")
-@click.option(
-    "--speed",
-    type=click.FloatRange(min=0),
-    default=1.0,
-    show_default=True,
-    help="Scale every wait.",
-)
+@_seed(0, "Seed for ids and jitter.")
+@_speed("Scale every wait.")
 @click.option(
     "--shape",
     type=click.IntRange(min=0),
     default=None,
     help="Show shape N of the scenario (as streamrig.shapes(..., seed=SEED) makes it), byte for byte.",
 )
-@click.option(
-    "--shape-level",
-    type=click.Choice(["realistic", "sse"]),
-    default="realistic",
-    show_default=True,
-    help="The level of --shape.",
-)
+@_shape_level("The level of --shape.")
 def show(
     path: Path,
     provider: str | None,
@@ -498,13 +525,7 @@ def show(
 
 
 @main.command(context_settings={"allow_interspersed_args": False})
-@click.option(
-    "--provider",
-    type=click.Choice([p.value for p in Provider]),
-    default="anthropic",
-    show_default=True,
-    help="The endpoint the client calls (also given to it as STREAMRIG_PROVIDER).",
-)
+@_provider("anthropic", "The endpoint the client calls (also given to it as STREAMRIG_PROVIDER).")
 @click.option(
     "--cases",
     default=None,
@@ -517,20 +538,8 @@ def show(
     show_default=True,
     help="Seconds before a run counts as hung and is killed.",
 )
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the results as JSON.",
-)
-@click.option(
-    "--junit",
-    "junit_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the results as JUnit XML.",
-)
+@_written("--json", "json_path", "as JSON")
+@_written("--junit", "junit_path", "as JUnit XML")
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Cases run at once."
 )
@@ -542,14 +551,8 @@ def show(
     show_default=True,
     help="Shapes per shaped scenario.",
 )
-@click.option(
-    "--shape-level",
-    type=click.Choice(["realistic", "sse"]),
-    default="realistic",
-    show_default=True,
-    help="The level of the shape cases.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the shapes and ids.")
+@_shape_level("The level of the shape cases.")
+@_seed(0, "Seed of the shapes and ids.")
 @click.option("--list", "list_only", is_flag=True, help="List the cases and exit.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def battery(

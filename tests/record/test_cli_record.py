@@ -29,7 +29,7 @@ BODY = {
 }
 
 
-def start_recorder(upstream: str, out) -> tuple[subprocess.Popen[str], str]:
+def start_recorder(upstream: str, out, *extra: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -42,6 +42,7 @@ def start_recorder(upstream: str, out) -> tuple[subprocess.Popen[str], str]:
             "0",
             "--out",
             str(out),
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -67,9 +68,15 @@ def read_saved_line(process) -> str:
 
 def test_record_command_saves_a_cassette_and_prints_it(tmp_path):
     with PlainServer(irregular()) as upstream:
-        process, url = start_recorder(upstream.url, tmp_path)
+        process, url = start_recorder(
+            upstream.url,
+            tmp_path,
+            *("--host", "127.0.0.1", "--redact-header", "x-trace", "--redact", "une+ven"),
+        )
         try:
-            with anthropic.Anthropic(base_url=url, api_key=KEY, max_retries=0) as client:
+            with anthropic.Anthropic(
+                base_url=url, api_key=KEY, max_retries=0, default_headers={"x-trace": "tr-4711"}
+            ) as client:
                 with client.messages.stream(
                     **{k: v for k, v in BODY.items() if k != "stream"}
                 ) as s:
@@ -84,7 +91,10 @@ def test_record_command_saves_a_cassette_and_prints_it(tmp_path):
         line,
     )
     (path,) = tmp_path.rglob("*.yaml")
-    assert KEY not in path.read_text()
+    saved = path.read_text()
+    assert KEY not in saved
+    assert "uneven" in text and "uneven" not in saved  # --redact REGEX
+    assert "x-trace" in saved and "tr-4711" not in saved  # --redact-header NAME
     assert "Traceback" not in rest
 
 
@@ -171,6 +181,8 @@ def test_a_vcrpy_cassette_recorded_through_the_sdk_imports_and_replays(tmp_path)
             "50",
             "--tokens-per-s",
             "200",
+            "--jitter",
+            "0",
         ],
         capture_output=True,
         text=True,
@@ -181,8 +193,10 @@ def test_a_vcrpy_cassette_recorded_through_the_sdk_imports_and_replays(tmp_path)
     assert result.stdout.strip() == f"wrote {imported}"
     (replayed,) = load_scenarios([imported]).scenarios
     times = [event.t for event in replayed.recording.events]
-    assert times[0] == pytest.approx(0.05 + 0.05) and all(
-        b > a for a, b in itertools.pairwise(times)
+    assert times[0] == pytest.approx(0.05 + 0.05)
+    # --jitter 0: every gap is 1/200 s
+    assert [b - a for a, b in itertools.pairwise(times)] == pytest.approx(
+        [0.005] * (len(times) - 1)
     )
     with MockServer(imported) as replay:
         with anthropic.Anthropic(base_url=replay.url, api_key=KEY, max_retries=0) as client:

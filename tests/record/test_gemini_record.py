@@ -75,3 +75,27 @@ def test_replayed_gemini_stream_is_byte_for_byte_the_recorded_one(tmp_path):
         entry = replay.journal.settled()[0]
     assert entry.provider == "gemini" and entry.scenario.startswith("gemini/")
     assert b"\r\n\r\n" in live
+
+
+def test_a_gemini_recording_answers_the_other_kind_and_prefers_its_own(tmp_path):
+    """`:generateContent` and `:streamGenerateContent` are one call asked two ways: a
+    recording of one answers the other (as `stream` does elsewhere), and with both
+    recorded each kind gets its own."""
+
+    def ask(url: str, stream: bool) -> httpx.Response:
+        return httpx.post(url + g.path(stream=stream), json=g.body(), timeout=10)
+
+    with MockServer(UPSTREAM, seed=3) as upstream, RecordingProxy(upstream.url, tmp_path) as proxy:
+        streamed = ask(proxy.url, True).content
+        proxy.wait_saved(1)
+    with MockServer(tmp_path, speed=0) as replay:
+        whole = ask(replay.url, False)
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["candidates"][0]["content"]["parts"][-1]["functionCall"]["name"] == "f"
+    with MockServer(UPSTREAM, seed=3) as upstream, RecordingProxy(upstream.url, tmp_path) as proxy:
+        recorded_whole = ask(proxy.url, False).content
+        proxy.wait_saved(1)
+    assert len(list(tmp_path.rglob("*.yaml"))) == 2
+    with MockServer(tmp_path, speed=0) as replay:
+        assert ask(replay.url, True).content == streamed
+        assert ask(replay.url, False).content == recorded_whole

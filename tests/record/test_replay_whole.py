@@ -10,6 +10,7 @@ import anthropic
 import httpx2 as httpx
 import openai
 import pytest
+import yaml
 
 from streamrig import MockServer, Outcome
 from streamrig.record import RecordingProxy
@@ -130,3 +131,27 @@ def test_a_recorded_json_answer_streams_the_same_message(tmp_path, provider):
     assert entry.stream and entry.outcome is Outcome.COMPLETED
     assert comparable(streamed) == comparable(whole)
     assert "call_recorded1" in json.dumps(sdk.normalise(streamed))
+
+
+def test_a_recording_streamed_as_asked_is_preferred(tmp_path):
+    """One cassette holding the same request answered as JSON and as a stream: each kind
+    of request gets the interaction of its own kind, whatever their order in the file; a
+    cassette of one kind answers both (the documented fallback)."""
+    whole_path, whole_live = record(tmp_path / "w", whole_message(), {**BODY, "stream": False})
+    streamed_path, _ = record(tmp_path / "s", irregular(), {**BODY, "stream": True})
+    whole, streamed = (
+        yaml.safe_load(path.read_text())["interactions"] for path in (whole_path, streamed_path)
+    )
+    for name, interactions in (("ws", whole + streamed), ("sw", streamed + whole)):
+        cassette = tmp_path / f"{name}.yaml"
+        cassette.write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))
+        with MockServer(cassette, speed=0) as replay:
+            raw = httpx.post(replay.url + "/v1/messages", json={**BODY, "stream": True})
+            again = httpx.post(replay.url + "/v1/messages", json={**BODY, "stream": False})
+        assert raw.headers["content-type"].startswith("text/event-stream"), name
+        assert raw.content == streamed[0]["response"]["body"]["string"].encode(), name
+        assert again.content == whole_live.content, name
+    with MockServer(whole_path, speed=0) as replay:
+        raw = httpx.post(replay.url + "/v1/messages", json={**BODY, "stream": True})
+    assert raw.headers["content-type"].startswith("text/event-stream")
+    assert b"event: message_start" in raw.content

@@ -1,4 +1,5 @@
-"""The README's shapes and battery sections: their snippets run, their clients are the tested files."""
+"""The README's battery section: its clients are the tested files, its library snippet
+runs beside one (the shapes snippet is run by tests/test_readme.py)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,20 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text()
+from tests.readme import README, section
 
-
-def section(title: str) -> str:
-    start = README.index(f"## {title}\n")
-    return README[start : README.index("\n## ", start + 1)]
-
-
-def test_the_shapes_snippet_runs():
-    snippet = re.search(r"```python\n(.*?)```", section("Stream shapes"), re.S).group(1)
-    exec(compile(snippet, "README.md: Stream shapes", "exec"), {})
+ROOT = README.parent
 
 
 def test_the_battery_section_shows_the_example_clients_as_tested():
-    text = section("The battery")
+    text = section("## The battery")
     for name in ("battery_client.py", "battery_client.ts"):
         source = (ROOT / "tests" / "examples" / name).read_text()
         assert source in text, f"README's copy of tests/examples/{name} is out of date"
 
 
 def test_the_battery_library_snippet_runs(tmp_path, monkeypatch):
-    snippet = re.search(r"```python\n(.*?)```", section("The battery"), re.S).group(1)
+    snippet = re.search(r"```python\n(.*?)```", section("## The battery"), re.S).group(1)
     (tmp_path / "client.py").write_text(
         (ROOT / "tests" / "examples" / "battery_client.py").read_text()
     )

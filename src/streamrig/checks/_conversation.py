@@ -3,8 +3,8 @@
 Each request of the test is matched to the earlier request whose history is the
 start of its own (the turn it continues). Where that turn was streamed to the end,
 the follow-up must carry it as streamed (text; tool calls with the same ids, names
-and inputs; Anthropic thinking blocks with their signatures when the turn called a
-tool) and answer every call of it, as its provider wants. Where the client abandoned
+and inputs; Anthropic thinking blocks with their signatures, Gemini thoughtSignatures,
+Responses reasoning items with their encrypted_content, when the turn called a tool) and answer every call of it, as its provider wants. Where the client abandoned
 that turn (it hung up, or a fault cut it), `partial` says what is right.
 """
 
@@ -219,7 +219,67 @@ def _turn_problems(expected: TurnView, got: TurnView, label: str) -> list[str]:
         problems.append(
             f"{label} (assistant): the thinking blocks come after a tool_use; they go first"
         )
+    if expected.signed and (expected.calls or got.signed) and got.signed != expected.signed:
+        problems.append(_signature_problem(expected, got, label))
+    if expected.reasoning and expected.calls:
+        problems += _reasoning_problems(expected, got, label)
     return problems
+
+
+def _reasoning_problems(expected: TurnView, got: TurnView, label: str) -> list[str]:
+    """Responses: a turn that called a function needs its reasoning items back (the API:
+    "Item 'fc_...' of type 'function_call' was provided without its required 'reasoning'
+    item"), with the encrypted_content streamed when there was one (stateless loops)."""
+    have = dict(got.reasoning)
+    problems = []
+    for item_id, encrypted in expected.reasoning:
+        if item_id not in have:
+            problems.append(
+                f"{label} (assistant): the reasoning item {item_id} is missing; the turn "
+                "called a function, so the API needs its reasoning item back before the "
+                "function_call (400 \"... of type 'function_call' was provided without its "
+                "required 'reasoning' item\")"
+            )
+        elif encrypted is not None and have[item_id] != encrypted:
+            carried = have[item_id]
+            problems.append(
+                f"{label} (assistant): the reasoning item {item_id} "
+                + (
+                    "lost its encrypted_content"
+                    if carried is None
+                    else "has another encrypted_content"
+                )
+                + "; a stateless loop (store: false) must send it back as streamed\n"
+                f"      expected: encrypted_content {summary(encrypted)}\n"
+                f"      got:      "
+                + (f"encrypted_content {summary(carried)}" if carried else "none")
+            )
+    return problems
+
+
+def _signature_problem(expected: TurnView, got: TurnView, label: str) -> str:
+    """Gemini: a thoughtSignature left out or changed (Gemini 3 refuses a function call
+    without its signature: 400 'Function call is missing a thought_signature')."""
+    have = dict(got.signed)
+    where, want = next(((w, s) for w, s in expected.signed if have.get(w) != s), expected.signed[0])
+    what = "is missing" if where not in have else "is not the one streamed"
+    reason = (
+        "the turn called a function, so the API needs every signature back, on the part "
+        "it came on (Gemini 3 refuses the request: 'Function call is missing a "
+        "thought_signature in functionCall parts')"
+        if expected.calls
+        else "signatures that are sent back must be sent unchanged"
+    )
+    return (
+        f"{label} (model): the thoughtSignature streamed on the {where} {what}; {reason}\n"
+        f"      expected: {where} with thoughtSignature {summary(want)}\n"
+        f"      got:      "
+        + (
+            f"{where} with thoughtSignature {summary(have[where])}"
+            if where in have
+            else f"{where} without a thoughtSignature"
+        )
+    )
 
 
 def _call_problems(expected: Sequence[Call], got: Sequence[Call], label: str) -> list[str]:

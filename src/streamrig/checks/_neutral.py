@@ -9,6 +9,7 @@ from typing import Any
 
 from ..providers.gemini import accumulate as gemini_accumulate
 from ..scenario import STOP_ALIASES, Provider, StopReason
+from ._turns import AnthropicView, ChatView, GeminiView, ResponsesView, TurnView, parse_arguments
 
 __all__ = [
     "Accumulated",
@@ -92,78 +93,55 @@ def neutral(message: Mapping[str, Any], provider: Provider | None = None) -> Acc
     )
 
 
+def _calls(turn: TurnView) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(call.name, call.input) for call in turn.calls)
+
+
 def _anthropic(message: Mapping[str, Any]) -> Accumulated:
-    blocks = message.get("content") or []
+    turn = AnthropicView().streamed(message)
     details = message.get("stop_details") or {}
     return Accumulated(
-        text="".join(b.get("text") or "" for b in blocks if b.get("type") == "text"),
-        tool_calls=tuple(
-            ToolCall(b["name"], b.get("input")) for b in blocks if b.get("type") == "tool_use"
-        ),
-        thinking="".join(b.get("thinking") or "" for b in blocks if b.get("type") == "thinking"),
+        text=turn.text,
+        tool_calls=_calls(turn),
+        thinking="".join(thinking for thinking, _ in turn.thinking),
         refusal=details.get("explanation") or "",
         stop_reason=message.get("stop_reason"),
     )
 
 
 def _chat(message: Mapping[str, Any]) -> Accumulated:
-    choices = message.get("choices") or [{}]
-    choice = choices[0]
+    choice = (message.get("choices") or [{}])[0]
+    turn = ChatView().streamed(message)
     body = choice.get("message") or {}
-    calls = tuple(
-        ToolCall(c["function"]["name"], _arguments(c["function"].get("arguments")))
-        for c in body.get("tool_calls") or []
-    )
     return Accumulated(
-        text=body.get("content") or "",
-        tool_calls=calls,
+        text=turn.text,
+        tool_calls=_calls(turn),
         refusal=body.get("refusal") or "",
         stop_reason=choice.get("finish_reason"),
     )
 
 
 def _responses(message: Mapping[str, Any]) -> Accumulated:
-    text, refusal, thinking, calls = "", "", "", []
+    turn = ResponsesView().streamed(message)
+    refusal, thinking = "", ""
     for item in message.get("output") or []:
         if item.get("type") == "message":
             for part in item.get("content") or []:
-                if part.get("type") == "output_text":
-                    text += part.get("text") or ""
-                elif part.get("type") == "refusal":
+                if part.get("type") == "refusal":
                     refusal += part.get("refusal") or ""
-        elif item.get("type") == "function_call":
-            calls.append(ToolCall(item["name"], _arguments(item.get("arguments"))))
         elif item.get("type") == "reasoning":
             thinking += "".join(s.get("text") or "" for s in item.get("summary") or [])
     incomplete = (message.get("incomplete_details") or {}).get("reason")
-    return Accumulated(text, tuple(calls), thinking, refusal, incomplete or message.get("status"))
+    stop = incomplete or message.get("status")
+    return Accumulated(turn.text, _calls(turn), thinking, refusal, stop)
 
 
 def _gemini(message: Mapping[str, Any]) -> Accumulated:
     candidate = (message.get("candidates") or [{}])[0]
+    turn = GeminiView().streamed(message)
     parts = (candidate.get("content") or {}).get("parts") or []
-    text = "".join(p.get("text") or "" for p in parts if "text" in p and not p.get("thought"))
     thinking = "".join(p.get("text") or "" for p in parts if "text" in p and p.get("thought"))
-    calls = tuple(
-        ToolCall(p["functionCall"].get("name"), p["functionCall"].get("args") or {})
-        for p in parts
-        if p.get("functionCall")
-    )
-    return Accumulated(text, calls, thinking, "", candidate.get("finishReason"))
-
-
-def parse_arguments(raw: Any) -> Any:
-    """Tool-call arguments as JSON when they parse, else the string as given."""
-    return _arguments(raw)
-
-
-def _arguments(raw: Any) -> Any:
-    if not isinstance(raw, str):
-        return raw
-    try:
-        return json.loads(raw) if raw else {}
-    except json.JSONDecodeError:
-        return raw  # left as the string the client has, so the diff shows it
+    return Accumulated(turn.text, _calls(turn), thinking, "", candidate.get("finishReason"))
 
 
 _NEUTRAL_STOPS = {

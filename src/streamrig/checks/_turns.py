@@ -1,7 +1,7 @@
 """Conversation histories as the conversation check reads them, one view per provider.
 
 A request's history is a list of units (Anthropic and Chat: messages; Responses: input
-items). Each unit has a key that ignores what clients may legitimately change between
+items; Gemini: contents). Each unit has a key that ignores what clients may legitimately change between
 requests (cache_control marks, string versus block content), so the history of one
 request can be found as the start of another's.
 """
@@ -9,21 +9,22 @@ request can be found as the start of another's.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..providers._history import is_responses_output
 from ..scenario import Provider
-from ._neutral import parse_arguments
 
 __all__ = [
     "AnthropicView",
     "Call",
+    "GeminiView",
     "ResponsesView",
     "TurnView",
     "Unit",
     "View",
+    "parse_arguments",
     "summary",
     "view_of",
 ]
@@ -36,7 +37,8 @@ class Call:
     input: Any
 
     def __str__(self) -> str:
-        return f"{self.name}({json.dumps(self.input, ensure_ascii=False)}) id {self.id}"
+        called = f"{self.name}({json.dumps(self.input, ensure_ascii=False)})"
+        return f"{called} id {self.id}" if self.id else called
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,10 @@ class TurnView:
     thinking: tuple[tuple[str, str | None], ...] = ()
     span: int = 1  # how many units of a request it takes
     thinking_first: bool = True  # Anthropic: the thinking blocks come before any tool_use
+    # Gemini: each thoughtSignature, and the part it rides on (`functionCall get_weather`)
+    signed: tuple[tuple[str, str], ...] = ()
+    # Responses: each reasoning item's id and encrypted_content (None: not asked for)
+    reasoning: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,26 +95,43 @@ def _blocks(content: Any, text_type: str = "text") -> list[Mapping[str, Any]]:
     return [b for b in content if isinstance(b, Mapping)] if isinstance(content, list) else []
 
 
+def parse_arguments(raw: Any) -> Any:
+    """Tool-call arguments as JSON when they parse, else the string as given."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        return raw  # left as the string the client has, so the diff shows it
+
+
 def summary(text: str) -> str:
     """A text shortened for a one-line message."""
     return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _message_units(
+    body: Mapping[str, Any], keyed: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+) -> list[Unit]:
+    """`messages` as units (Anthropic, Chat), keyed on what `keyed` keeps of each."""
+    messages = body.get("messages")
+    return [
+        Unit(
+            f"message {i}",
+            _key({**keyed(m), "content": _blocks(m.get("content"))}),
+            m.get("role") == "assistant",
+            m,
+        )
+        for i, m in enumerate(messages if isinstance(messages, list) else [])
+        if isinstance(m, Mapping)
+    ]
 
 
 class AnthropicView:
     unit_name = "message"
 
     def units(self, body: Mapping[str, Any]) -> list[Unit]:
-        messages = body.get("messages")
-        return [
-            Unit(
-                f"message {i}",
-                _key({"role": m.get("role"), "content": _blocks(m.get("content"))}),
-                m.get("role") == "assistant",
-                m,
-            )
-            for i, m in enumerate(messages if isinstance(messages, list) else [])
-            if isinstance(m, Mapping)
-        ]
+        return _message_units(body, lambda m: {"role": m.get("role"), "content": m.get("content")})
 
     def streamed(self, message: Mapping[str, Any]) -> TurnView:
         return _anthropic_turn(_blocks(message.get("content")), 1)
@@ -202,17 +225,7 @@ class ChatView:
     unit_name = "message"
 
     def units(self, body: Mapping[str, Any]) -> list[Unit]:
-        messages = body.get("messages")
-        return [
-            Unit(
-                f"message {i}",
-                _key({**m, "content": _blocks(m.get("content"))}),
-                m.get("role") == "assistant",
-                m,
-            )
-            for i, m in enumerate(messages if isinstance(messages, list) else [])
-            if isinstance(m, Mapping)
-        ]
+        return _message_units(body, lambda m: m)
 
     def streamed(self, message: Mapping[str, Any]) -> TurnView:
         choices = message.get("choices") or [{}]
@@ -331,7 +344,115 @@ def _responses_turn(items: Sequence[Mapping[str, Any]], span: int) -> TurnView:
         for i in items
         if i.get("type") == "function_call"
     )
-    return TurnView(text=text, calls=calls, span=span)
+    reasoning = tuple(
+        (str(i.get("id")), i.get("encrypted_content"))
+        for i in items
+        if i.get("type") == "reasoning"
+        or (i.get("type") == "item_reference" and str(i.get("id", "")).startswith("rs_"))
+    )
+    return TurnView(text=text, calls=calls, span=span, reasoning=reasoning)
+
+
+class GeminiView:
+    unit_name = "content"
+
+    def units(self, body: Mapping[str, Any]) -> list[Unit]:
+        contents = body.get("contents")
+        return [
+            Unit(
+                f"contents[{i}]",
+                _key({"role": c.get("role", "user"), "parts": c.get("parts") or []}),
+                c.get("role") == "model",
+                c,
+            )
+            for i, c in enumerate(contents if isinstance(contents, list) else [])
+            if isinstance(c, Mapping)
+        ]
+
+    def streamed(self, message: Mapping[str, Any]) -> TurnView:
+        candidate = (message.get("candidates") or [{}])[0]
+        return _gemini_turn(_gemini_parts(candidate.get("content")), 1)
+
+    def carried(self, units: Sequence[Unit], at: int) -> TurnView:
+        span = 0
+        parts: list[Mapping[str, Any]] = []
+        while at + span < len(units) and units[at + span].assistant:
+            parts.extend(_gemini_parts(units[at + span].raw))
+            span += 1
+        return _gemini_turn(parts, span)
+
+    def answers(self, units: Sequence[Unit], at: int, calls: Sequence[Call]) -> list[str]:
+        if not calls:
+            return []
+        unit = units[at] if at < len(units) else None
+        given = [
+            p["functionResponse"]
+            for p in (_gemini_parts(unit.raw) if unit is not None else [])
+            if isinstance(p.get("functionResponse"), Mapping)
+        ]
+        where = unit.label if unit is not None else "after the model turn"
+        if not given:
+            got = f"a {unit.raw.get('role', 'user')} content" if unit else "nothing"
+            return [
+                f"{where}: expected a user content with a functionResponse part for each "
+                f"functionCall ({_names(calls)}), got {got} without one: the tool results "
+                "were left out"
+            ]
+        problems, left = [], list(given)
+        for call in calls:
+            found = next((r for r in left if _answers(r, call)), None)
+            if found is None:
+                problems.append(f"{where}: no functionResponse for {call}")
+            else:
+                left.remove(found)
+        problems += [
+            f"{where}: a functionResponse for {r.get('name')!r}"
+            + (f" id {r.get('id')}" if r.get("id") else "")
+            + f", which the model turn before did not call (it called {_names(calls)})"
+            for r in left
+        ]
+        if problems and len(given) != len(calls):
+            problems.append(
+                f"{where}: {len(given)} functionResponse part(s) for {len(calls)} functionCall "
+                "part(s); Gemini wants one for each"
+            )
+        return problems
+
+
+def _gemini_parts(content: Any) -> list[Mapping[str, Any]]:
+    parts = content.get("parts") if isinstance(content, Mapping) else None
+    return [p for p in parts if isinstance(p, Mapping)] if isinstance(parts, list) else []
+
+
+def _answers(response: Mapping[str, Any], call: Call) -> bool:
+    if call.id and response.get("id"):
+        return str(response.get("id")) == call.id
+    return str(response.get("name")) == call.name
+
+
+def _gemini_turn(parts: Sequence[Mapping[str, Any]], span: int) -> TurnView:
+    calls: list[Call] = []
+    signed: list[tuple[str, str]] = []
+    text = ""
+    for part in parts:
+        call = part.get("functionCall")
+        if isinstance(call, Mapping):
+            calls.append(
+                Call(str(call.get("id") or ""), str(call.get("name")), call.get("args") or {})
+            )
+            where = f"functionCall {call.get('name')}"
+        elif part.get("thought"):
+            where = "thought part"
+        else:
+            text += str(part.get("text") or "")
+            where = "text part"
+        if part.get("thoughtSignature"):
+            signed.append((where, str(part["thoughtSignature"])))
+    return TurnView(text=text, calls=tuple(calls), span=span, signed=tuple(signed))
+
+
+def _names(calls: Sequence[Call]) -> str:
+    return ", ".join(str(call) for call in calls)
 
 
 def _ids(calls: Sequence[Call]) -> str:
@@ -342,6 +463,7 @@ _VIEWS: dict[Provider, View] = {
     Provider.ANTHROPIC: AnthropicView(),
     Provider.OPENAI_CHAT: ChatView(),
     Provider.OPENAI_RESPONSES: ResponsesView(),
+    Provider.GEMINI: GeminiView(),
 }
 
 

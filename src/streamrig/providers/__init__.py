@@ -20,7 +20,13 @@ from ._base import (
     estimate_tokens,
     generated_text,
 )
-from ._history import History, anthropic_history, chat_history, responses_history
+from ._history import (
+    History,
+    anthropic_history,
+    chat_history,
+    gemini_history,
+    responses_history,
+)
 from ._replies import reply_of
 from ._rules import HistoryRejected, history_problem
 from ._support import carries, require_support, unsupported
@@ -50,6 +56,7 @@ __all__ = [
     "chunk_text",
     "draw_id",
     "estimate_tokens",
+    "gemini_history",
     "generated_text",
     "history_problem",
     "reply_of",

@@ -8,6 +8,7 @@ alone; the server adds what only it remembers (a Responses `previous_response_id
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ __all__ = [
     "History",
     "anthropic_history",
     "chat_history",
+    "gemini_history",
     "is_responses_output",
     "responses_history",
     "text_of_content",
@@ -208,3 +210,51 @@ def responses_history(given: str | Sequence[Any], previous_response_id: Any = No
         tool_results=results,
         previous_id=previous,
     )
+
+
+def _parts(content: Any) -> list[Mapping[str, Any]]:
+    parts = content.get("parts") if isinstance(content, Mapping) else None
+    return [p for p in parts if isinstance(p, Mapping)] if isinstance(parts, list) else []
+
+
+def gemini_history(contents: Sequence[Any]) -> History:
+    """Gemini `contents`: runs of `model` contents are turns; `functionResponse` parts of
+    the user contents after the last one answer its `functionCall`s (by id, else by name)."""
+    roles = [c.get("role", "user") if isinstance(c, Mapping) else None for c in contents]
+    trailing: list[Any] = []
+    for content in reversed(contents):
+        if not isinstance(content, Mapping) or content.get("role", "user") != "user":
+            break
+        trailing.insert(0, content)
+    answers = [
+        p["functionResponse"]
+        for content in trailing
+        for p in _parts(content)
+        if isinstance(p.get("functionResponse"), Mapping)
+    ]
+    results = tuple(
+        ToolResult(
+            str(answer.get("id") or answer.get("name")),
+            str(answer["name"]) if isinstance(answer.get("name"), str) else None,
+            _response_text(answer.get("response")),
+        )
+        for answer in answers
+    )
+    text = ""
+    for content in contents:
+        if isinstance(content, Mapping) and content.get("role", "user") == "user":
+            typed = [str(p["text"]) for p in _parts(content) if isinstance(p.get("text"), str)]
+            if typed:
+                text = "\n".join(typed)
+    return History(
+        turn=_groups(role == "model" for role in roles) + 1,
+        last_user_text=text,
+        tool_results=results,
+    )
+
+
+def _response_text(response: Any) -> str:
+    """A functionResponse's `response` as text: its JSON (a lone string: the string)."""
+    if isinstance(response, str):
+        return response
+    return json.dumps(response, ensure_ascii=False, sort_keys=True) if response else ""

@@ -51,6 +51,11 @@ def history_problem(
     if provider is Provider.OPENAI_CHAT:
         messages = body.get("messages")
         return _chat(messages) if isinstance(messages, list) else None
+    if provider is Provider.GEMINI:
+        # Gemini 3 refuses a current-turn functionCall without its thoughtSignature, but the
+        # server cannot tell a dropped signature from one it never streamed: check.conversation
+        # judges that (docs/wire.md "Gemini").
+        return None
     if body.get("conversation") is not None:
         return None  # the history lives in a stored Conversation, unknown here
     given = body.get("input")

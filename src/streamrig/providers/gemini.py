@@ -36,6 +36,7 @@ from ._base import (
     estimate_tokens,
     random_base62,
 )
+from ._history import gemini_history
 from ._support import require_support
 
 __all__ = ["JSON_ARRAY", "Gemini", "google_json"]
@@ -165,14 +166,16 @@ class Gemini:
         params = call.params if call is not None else {}
         query = call.query if call is not None else {}
         stream = params.get("method") == "streamGenerateContent"
+        history = gemini_history(contents)
         return ProviderRequest(
             model=params.get("model"),
             stream=stream,
             include_usage=True,
-            last_user_text=_last_user_text(contents),
+            last_user_text=history.last_user_text,
             input_chars=sum(len(_text_of(c)) for c in contents)
             + len(_text_of(body.get("systemInstruction") or body.get("system_instruction"))),
             framing=SSE if not stream or query.get("alt") == "sse" else JSON_ARRAY,
+            history=history,
         )
 
     def encode(self, reply: Reply, ctx: EncodeContext) -> list[WireEvent]:
@@ -363,17 +366,6 @@ def _text_of(content: Any) -> str:
     return "\n".join(
         str(p.get("text", "")) for p in parts or [] if isinstance(p, Mapping) and "text" in p
     )
-
-
-def _last_user_text(contents: list[Any]) -> str:
-    """The text of the last user turn that has text (tool results carry none)."""
-    text = ""
-    for content in contents:
-        if isinstance(content, Mapping) and content.get("role", "user") == "user":
-            found = _text_of(content)
-            if found:
-                text = found
-    return text
 
 
 def accumulate(events: Iterable[Any]) -> dict[str, Any]:

@@ -318,6 +318,9 @@ class _Encoder:
         summary = {"type": "summary_text", "text": part.thinking}
         self.emit("response.reasoning_summary_part.done", **where, part=summary)
         done = {**item, "summary": [summary]}
+        # The reasoning a loop sends back (populated by default: openai-python 3.54
+        # `ResponseReasoningItem.encrypted_content`); complete only once the item is done.
+        done["encrypted_content"] = part.signature or "gAAAAA" + random_base62(self.ctx.rng, 120)
         self.emit("response.output_item.done", output_index=index, item=done)
         return done
 

@@ -43,10 +43,8 @@ def differences(recorded: Scenario, request: RequestKey, match_on: Sequence[str]
             if recorded.request.method != request.method:
                 found.append(f"method {request.method} != recorded {recorded.request.method}")
         elif field == "path":
-            if not (
-                recorded.request.path.endswith(request.path)
-                or request.path.endswith(recorded.request.path)
-            ):
+            have, want = _same_call(request.path), _same_call(recorded.request.path)
+            if not (want.endswith(have) or have.endswith(want)):
                 found.append(f"path {request.path} != recorded {recorded.request.path}")
         else:
             want, got = _field(recorded.request.body, field), _field(request.body, field)
@@ -59,12 +57,30 @@ def best_recording(
     candidates: Iterable[Scenario], request: RequestKey, match_on: Sequence[str], occurrence: int
 ) -> Scenario:
     """The recorded interaction that answers this request: the `occurrence`-th match (the
-    last repeats), so a recorded retry replays in order. Raises NoRecordingMatches."""
+    last repeats), so a recorded retry replays in order. Matches streamed as the request
+    asks come first; the others answer when there are none. Raises NoRecordingMatches."""
     recorded = [s for s in candidates if s.request is not None]
     matching = [s for s in recorded if not differences(s, request, match_on)]
-    if matching:
-        return matching[min(occurrence, len(matching)) - 1]
+    # `stream` is not compared (one recording answers both), but a recording that was
+    # streamed as this request asks is the better answer: prefer those.
+    alike = [s for s in matching if _streamed(s) == wants_stream(request)]
+    chosen = alike or matching
+    if chosen:
+        return chosen[min(occurrence, len(chosen)) - 1]
     raise NoRecordingMatches(request, recorded, match_on)
+
+
+def wants_stream(request: RequestKey) -> bool:
+    """Whether the request asks for a stream: `stream: true`, or Gemini's
+    `:streamGenerateContent` (its stream is in the URL)."""
+    body = request.body
+    return (isinstance(body, dict) and body.get("stream") is True) or request.path.endswith(
+        ":streamGenerateContent"
+    )
+
+
+def _streamed(scenario: Scenario) -> bool:
+    return scenario.recording.streamed if scenario.recording is not None else True
 
 
 class NoRecordingMatches(LookupError):
@@ -80,6 +96,12 @@ class NoRecordingMatches(LookupError):
             f"No recorded interaction matches {request.method} {request.path} "
             f"(compared on {', '.join(match_on)}).{closest}"
         )
+
+
+def _same_call(path: str) -> str:
+    """A path without whether it streams: Gemini's method is `stream` (like the body's
+    `stream` elsewhere, not compared; see `best_recording`)."""
+    return path.removesuffix(":streamGenerateContent").removesuffix(":generateContent")
 
 
 def _field(body: Any, field: str) -> Any:
