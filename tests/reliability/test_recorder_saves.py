@@ -1,0 +1,123 @@
+"""`streamrig record` saves off its loop: a large cassette being written never delays
+another stream being relayed, at its client or in its own cassette; saves under way
+finish before the proxy stops."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+
+import httpx2 as httpx
+import yaml
+from aiohttp import web
+
+from streamrig.record import RecordingProxy
+from tests.plain_server import PlainServer
+
+GAP_S = 0.05
+GAP_EVENTS = 70  # 3.5 s of stream: the large save runs in the middle of it
+BIG_EVENTS = 12_000  # ~1.9 MB of SSE: seconds of YAML on the old in-loop save
+SLACK_S = 0.3  # what a gap may grow by, against what the upstream sent (old code: seconds)
+
+
+def _event(index: int, text: str) -> bytes:
+    delta = {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": text},
+    }
+    return f"event: content_block_delta\ndata: {json.dumps(delta)}\n\n".encode()
+
+
+class Upstream:
+    """A local API: "big" gets ~2 MB at once; anything else 50 ms-gap events, each send timed."""
+
+    def __init__(self) -> None:
+        self.sent: list[float] = []
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        if body["messages"][-1]["content"] == "big":
+            await response.write(
+                b"".join(
+                    _event(i, f"word{i} lorem ipsum dolor sit amet ") for i in range(BIG_EVENTS)
+                )
+            )
+        else:
+            for index in range(GAP_EVENTS):
+                if index:
+                    await asyncio.sleep(GAP_S)
+                await response.write(_event(index, f"tick{index} "))
+                self.sent.append(time.monotonic())
+        await response.write_eof()
+        return response
+
+
+def _post(
+    url: str, word: str, arrived: list[float], started: threading.Event | None = None
+) -> None:
+    body = {
+        "model": "m",
+        "max_tokens": 8,
+        "stream": True,
+        "messages": [{"role": "user", "content": word}],
+    }
+    data = b""
+    with httpx.stream("POST", url + "/v1/messages", json=body, timeout=60) as response:
+        for chunk in response.iter_raw():
+            data += chunk
+            arrived.extend([time.monotonic()] * (data.count(b"\n\n") - len(arrived)))
+            if started is not None and len(arrived) >= 5:
+                started.set()
+
+
+def _excess(actual: list[float], sent: list[float]) -> float:
+    """The most any gap grew by, against the same gap as the upstream sent it."""
+    return max(
+        (b - a) - (d - c)
+        for (a, b), (c, d) in zip(itertools.pairwise(actual), itertools.pairwise(sent), strict=True)
+    )
+
+
+def test_a_large_save_never_delays_another_stream(tmp_path):
+    upstream = Upstream()
+    with PlainServer(upstream.handle) as api, RecordingProxy(api.url, tmp_path) as proxy:
+        ticks: list[float] = []
+        started = threading.Event()
+        gaps = threading.Thread(target=_post, args=(proxy.url, "ticks", ticks, started))
+        gaps.start()
+        assert started.wait(10)
+        big: list[float] = []
+        _post(proxy.url, "big", big)  # whole now; its save starts while the ticks go on
+        assert len(big) == BIG_EVENTS and len(ticks) < GAP_EVENTS, (
+            "the save must overlap the stream"
+        )
+        gaps.join(30)
+        saved = proxy.wait_saved(2, timeout=60)
+    assert len(ticks) == GAP_EVENTS == len(upstream.sent)
+    at_client = _excess(ticks, upstream.sent)
+    assert at_client < SLACK_S, f"a gap grew by {at_client:.3f} s at the client"
+    (cassette,) = [p for p in saved if "ticks" in p.name]
+    events = yaml.safe_load(cassette.read_text())["interactions"][0]["streamrig"]["events"]
+    recorded = [event["t"] for event in events]
+    in_cassette = _excess(recorded, upstream.sent)
+    assert in_cassette < SLACK_S, f"a gap grew by {in_cassette:.3f} s in the cassette"
+
+
+def test_saves_under_way_finish_before_the_proxy_stops(tmp_path):
+    upstream = Upstream()
+    with PlainServer(upstream.handle) as api:
+        with RecordingProxy(api.url, tmp_path) as proxy:
+            _post(proxy.url, "big", [])
+            # the proxy stops now, while the 2 MB cassette is (most likely) still being written
+        (written,) = tmp_path.rglob("*.yaml")
+        assert (
+            len(yaml.safe_load(written.read_text())["interactions"][0]["streamrig"]["events"])
+            == BIG_EVENTS
+        )
+        assert not list(tmp_path.rglob("*.tmp"))
