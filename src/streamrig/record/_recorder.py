@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .._apprunner import AppThread, ServesOnThread
-from ._cassette import Interaction, remove_stale_temporaries, write_cassette
+from ._cassette import Interaction, learn, remove_stale_temporaries, write_cassette
 from ._naming import cassette_name
 from ._proxy import RecordingFailed, forward
 from ._redact import Redactor
@@ -39,7 +39,11 @@ def recording_app(
     async def handle(request: web.Request) -> web.StreamResponse:
         def write(interaction: Interaction) -> None:
             body = _json_or_none(interaction.request_body)
-            path = out / cassette_name(interaction.method, request.path, body, interaction.provider)
+            learn([interaction], redactor)  # the name is made of redacted words
+            name = cassette_name(
+                interaction.method, request.path, body, interaction.provider, redactor.text
+            )
+            path = out / name
             write_cassette(path, [interaction], redactor)
             on_saved(path, interaction)
 

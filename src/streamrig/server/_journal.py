@@ -18,6 +18,7 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "Outcome",
+    "credentials_of",
     "entry_size",
     "redact_headers",
     "settle",
@@ -130,6 +131,11 @@ class JournalEntry:
     def done(self) -> bool:
         """Whether the server has finished with this request."""
         return self.outcome is not Outcome.PENDING
+
+
+def credentials_of(headers: Mapping[str, str]) -> list[str]:
+    """The values of the credential headers: hunted in the journaled body too."""
+    return [value for name, value in headers.items() if is_secret_name(name)]
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
