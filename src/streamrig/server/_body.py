@@ -57,12 +57,11 @@ def journal_body(raw: bytes, credentials: Iterable[str] = ()) -> Any:
     except BadBody:
         text = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", errors="replace")
         value = text + ("..." if len(raw) > _JOURNAL_TEXT_LIMIT else "")
-    secrets = [*credentials, *learnt]
-    if not may_hold(raw, secrets):  # the usual case: no hunt at all
-        return value
     hunt = SecretText()
-    for secret in secrets:
+    for secret in (*credentials, *learnt):
         hunt.learn(secret)
+    if not may_hold(raw, hunt.values):  # the usual case: no hunt at all
+        return value
     return redact_text_in(value, hunt)
 
 
