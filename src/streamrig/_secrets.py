@@ -91,11 +91,11 @@ def _copy(value: Any, stack: list[Any]) -> Any:
 
 # Text hunting: where a known credential may appear outside its own header or key.
 MIN_ANYWHERE = 8  # a known value this long is replaced wherever it appears
-MIN_TOKEN = 4  # shorter ones only as a whole token; under this, only structurally
+MIN_TOKEN = 5  # shorter ones only as a whole token; under this (`test`), only in place
 _TOKEN_CHAR = "A-Za-z0-9_-"
 # Key formats recognised even when nothing announced them (a key pasted in a message).
 KEY_FORMATS = re.compile(
-    r"(?<![A-Za-z0-9])(?:sk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_-]{16,}"
+    r"(?<![A-Za-z0-9])(?:sk-(?=[A-Za-z0-9_-]*[0-9])(?:ant-|proj-|svcacct-)?[A-Za-z0-9_-]{16,}"
     r"|AIza[0-9A-Za-z_-]{30,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
     r"|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}"
     r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"

@@ -295,3 +295,17 @@ def test_no_secret_reaches_the_journal_or_logs(server, name):
     assert not leaks(case.secret, blobs), leaks(case.secret, blobs)
     assert entry.body["max_tokens"] == 16  # what is not a secret is kept
     assert json.loads(journal)  # valid JSON still
+
+
+def test_placeholder_keys_and_lookalikes_are_kept(server):
+    """`test` as a key is a placeholder (under 5 characters): the message keeps its words;
+    a 6-character key goes only as a whole token, so `claude-Zq7kP3x` is not cut."""
+    body = body_for(
+        "/v1/messages", stream=False, text="this is a test of sk-learn-compatible-estimators"
+    )
+    post_json(server.port, "/v1/messages", json.dumps(body).encode(), {"x-api-key": "test"})
+    assert server.journal.last().body["messages"] == body["messages"]
+    body = body_for("/v1/messages", stream=False, text="claude-Zq7kP3 and Zq7kP3 alone")
+    post_json(server.port, "/v1/messages", json.dumps(body).encode(), {"x-api-key": "Zq7kP3"})
+    said = server.journal.last().body["messages"][0]["content"]
+    assert said == "claude-Zq7kP3 and [redacted] alone"
