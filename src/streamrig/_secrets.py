@@ -102,12 +102,16 @@ KEY_FORMATS = re.compile(
 )
 
 
+_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey"})
+
+
 def credential_parts(value: str) -> list[str]:
     """`value` and the credentials inside it: `Bearer sk-...` -> `sk-...`,
     `a=1x; b=2y` (a cookie) -> `1x`, `2y`; `Basic <base64>` -> the decoded password too."""
     parts = [value.strip()]
     for word in re.split(r"[\s;,]+", value):
-        parts.append(word)
+        if word.lower() not in _SCHEMES:
+            parts.append(word)
         if "=" in word:
             parts.append(word.split("=", 1)[1])
     scheme, _, rest = value.strip().partition(" ")
@@ -142,10 +146,11 @@ def _hex(digits: str) -> str:
 
 class SecretText:
     """Credentials learnt from one request (and its answer), hunted in text in every
-    encoded form, together with KEY_FORMATS and any user patterns."""
+    encoded form, together with KEY_FORMATS (unless `formats=False`) and user patterns."""
 
-    def __init__(self, patterns: Iterable[str] = ()) -> None:
+    def __init__(self, patterns: Iterable[str] = (), *, formats: bool = True) -> None:
         self.values: set[str] = set()
+        self.formats = formats
         self.patterns = [re.compile(p) for p in patterns]
         self._regex: re.Pattern[str] | None = None
 
@@ -157,7 +162,7 @@ class SecretText:
 
     def regex(self) -> re.Pattern[str]:
         if self._regex is None:
-            self._regex = _hunter(frozenset(self.values))
+            self._regex = _hunter(frozenset(self.values), self.formats)
         return self._regex
 
     def spans(self, text: str) -> list[tuple[int, int]]:
@@ -174,32 +179,26 @@ class SecretText:
 
 
 @functools.lru_cache(maxsize=64)  # the journal asks again for each request with the same key
-def _hunter(values: frozenset[str]) -> re.Pattern[str]:
+def _hunter(values: frozenset[str], formats: bool) -> re.Pattern[str]:
     alternatives = []
     for value in sorted(values, key=len, reverse=True):
         form = encoded_forms(value)
         if len(value) < MIN_ANYWHERE:
             form = f"(?<![{_TOKEN_CHAR}]){form}(?![{_TOKEN_CHAR}])"
         alternatives.append(form)
-    alternatives.append(KEY_FORMATS.pattern)
+    if formats:
+        alternatives.append(KEY_FORMATS.pattern)
+    if not alternatives:
+        return re.compile(r"(?!)")  # matches nothing
     return re.compile("|".join(alternatives))
-
-
-_KEY_HINT = re.compile(rb"sk-|AIza|gh[pousr]_|github_pat_|AKIA|xox[abprs]-|eyJ")
 
 
 def may_hold(raw: bytes, values: Iterable[str]) -> bool:
     """A cheap first look: whether `raw` may hold one of `values` (as is, JSON-escaped or
-    URL-encoded) or a well-known key format. False means the hunt can be skipped."""
-    if _KEY_HINT.search(raw):
-        return True
+    URL-encoded). False means the hunt can be skipped."""
     for value in values:
-        forms = {
-            value,
-            json.dumps(value)[1:-1],
-            json.dumps(value)[1:-1].replace("/", "\\/"),
-            quote(value, safe=""),
-        }
+        escaped = json.dumps(value)[1:-1]
+        forms = {value, escaped, escaped.replace("/", "\\/"), quote(value, safe="")}
         if any(form.encode() in raw for form in forms):
             return True
     return False

@@ -1,7 +1,9 @@
 """Soak: abrupt disconnects and many slow streams; fds, RSS, tracebacks, stuck entries,
-health latency before/during/after; journal GET latency while streams play. Prints JSON.
+health latency before/during/after; journal GET latency while streams play; the memory
+plateau of many 200 KB answers under the journal's byte cap. Prints JSON.
 
 Run: python -m tests.benchmarks.bench_soak [--disconnects N] [--streams N]
+     [--plateau N] [--journal-max-mb MB]
 A plain aiohttp handler is measured in the same run as the baseline for health latency.
 """
 
@@ -88,6 +90,44 @@ async def _journal_latency(url: str, count: int = 5) -> list[float]:
     return samples
 
 
+BIG = {"name": "big", "reply": [{"text": "x" * 200_000}]}
+
+
+def _rss_now_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _plateau(requests: int, max_mb: float) -> dict[str, object]:
+    """RSS while `requests` 200 KB answers pile into a journal capped at `max_mb`."""
+    body = body_for("/v1/messages", stream=False)
+    with MockServer(BIG, speed=0) as server:
+        server.journal.limit, server.journal.max_bytes = 10_000, int(max_mb * 1_000_000)
+        url = server.url + "/s/big/v1/messages"
+        series = [(0, _rss_now_mb())]
+
+        async def run() -> None:
+            async with aiohttp.ClientSession() as session:
+                for index in range(1, requests + 1):
+                    async with session.post(url, json=body) as response:
+                        await response.read()
+                    if index % max(1, requests // 10) == 0:
+                        series.append((index, _rss_now_mb()))
+
+        asyncio.run(run())
+        kept = len(server.journal.entries())
+    return {
+        "answers": requests,
+        "answer_kb": 200,
+        "journal_max_mb": max_mb,
+        "entries_kept": kept,
+        "rss_mb_by_requests": series,
+    }
+
+
 def _baseline_health() -> list[float]:
     async def run() -> list[float]:
         app = web.Application()
@@ -109,6 +149,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--disconnects", type=int, default=10_000)
     parser.add_argument("--streams", type=int, default=2_000)
+    parser.add_argument("--plateau", type=int, default=3_000, help="200 KB answers")
+    parser.add_argument("--journal-max-mb", type=float, default=256.0)
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(
@@ -145,6 +187,7 @@ def main() -> None:
         "max_rss_mb": _rss_mb(),
         "health_before": summary(before),
         "health_during": summary(during_health),
+        "health_during_samples_ms": [round(x, 1) for x in during_health],
         "health_after": summary(after),
         "journal_get_during": summary(journal),
         "plain_aiohttp_health": summary(baseline),
@@ -152,6 +195,7 @@ def main() -> None:
             summary(during_health)["median_ms"] / summary(baseline)["median_ms"], 2
         ),
     }
+    report["plateau"] = _plateau(args.plateau, args.journal_max_mb)
     print(json.dumps(report, indent=2))
 
 

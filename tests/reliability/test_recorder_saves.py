@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import signal
 import threading
 import time
+from pathlib import Path
 
 import httpx2 as httpx
 import yaml
@@ -16,6 +18,7 @@ from aiohttp import web
 
 from streamrig.record import RecordingProxy
 from tests.plain_server import PlainServer
+from tests.record.test_cli_record import read_saved_line, start_recorder
 
 GAP_S = 0.05
 GAP_EVENTS = 70  # 3.5 s of stream: the large save runs in the middle of it
@@ -121,3 +124,27 @@ def test_saves_under_way_finish_before_the_proxy_stops(tmp_path):
             == BIG_EVENTS
         )
         assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_ctrl_c_mid_save_loses_nothing(tmp_path):
+    """`streamrig record` stopped by Ctrl+C while a large cassette is being written: the
+    save completes, the earlier cassette is untouched, no temporary is left."""
+    upstream = Upstream()
+    with PlainServer(upstream.handle) as api:
+        process, url = start_recorder(api.url, tmp_path)
+        try:
+            _post(url, "ticks", [])
+            earlier = Path(read_saved_line(process).split()[1])
+            before = earlier.read_bytes()
+            _post(url, "big", [])
+        finally:
+            process.send_signal(signal.SIGINT)  # the big save has (most likely) just begun
+            output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    assert earlier.read_bytes() == before
+    (big,) = [p for p in tmp_path.rglob("*.yaml") if p != earlier]
+    events = yaml.safe_load(big.read_text())["interactions"][0]["streamrig"]["events"]
+    assert len(events) == BIG_EVENTS
+    assert f"saved {big}" in output
+    assert not list(tmp_path.rglob("*.tmp"))

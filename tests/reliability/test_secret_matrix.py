@@ -260,9 +260,6 @@ JOURNALED = {
         raw=lambda raw: raw.replace(b"/", b"\\/"),
     ),
     "short own key pasted": Sent("Zq7kP2", {"authorization": "Bearer {S}"}, user="key {S} ok"),
-    "known key format pasted": Sent(
-        "sk-ant-api03-Pasted0123456789abcdef", user="my key sk-ant-api03-Pasted0123456789abcdef"
-    ),
 }
 
 

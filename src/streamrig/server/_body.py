@@ -50,16 +50,17 @@ def decode_json(raw: bytes) -> Any:
 def journal_body(raw: bytes, credentials: Iterable[str] = ()) -> Any:
     """What the journal keeps of a body: its JSON value if it is one, else (a prefix of) its
     text; secrets redacted as in cassettes (`streamrig._secrets`): secret-named keys, and
-    `credentials` (the request's own, from its headers) or a known key format in any text."""
+    `credentials` (the request's own, from its headers) in any string. Known key formats
+    are not hunted here (a scan of every body on the arrival path; cassettes do it)."""
     learnt: list[str] = []
     try:
         value = redact_keys(decode_json(raw), learnt)  # `api_key`, `client_secret`
     except BadBody:
         text = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", errors="replace")
         value = text + ("..." if len(raw) > _JOURNAL_TEXT_LIMIT else "")
-    hunt = SecretText()
+    hunt = SecretText(formats=False)
     for secret in (*credentials, *learnt):
-        hunt.learn(secret)
+        hunt.learn(secret)  # placeholders (`test`) are not learnt
     if not may_hold(raw, hunt.values):  # the usual case: no hunt at all
         return value
     return redact_text_in(value, hunt)
