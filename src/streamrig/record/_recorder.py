@@ -68,6 +68,7 @@ def recording_app(
 
     async def finish_saves(app: web.Application) -> None:
         await saver.drained()
+        saver.close()
 
     app.on_cleanup.append(finish_saves)
     return app

@@ -22,6 +22,7 @@ class Saver:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamrig-save")
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
+        self._closed = False
 
     def submit(self, save: Callable[[], None], what: str) -> Future[None]:
         """Queue `save`; a save that fails is logged (`what` names it), never raised."""
@@ -32,10 +33,16 @@ class Saver:
             except Exception as error:  # a full disk must not end the recording session
                 log.error("streamrig record: could not save %s: %s", what, error)
 
+        future: Future[None] | None = None
         with self._lock:
-            future = self._pool.submit(run)
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
+            if not self._closed:
+                future = self._pool.submit(run)
+                self._pending.add(future)
+        if future is None:  # a relay that ended after close(): saved at once, never dropped
+            run()
+            future = Future()
+            future.set_result(None)
+        future.add_done_callback(self._forget)  # outside the lock: it may run at once
         return future
 
     def _forget(self, future: Future[None]) -> None:
@@ -56,3 +63,10 @@ class Saver:
         pending = self.pending()
         if pending:
             await asyncio.gather(*(asyncio.wrap_future(f) for f in pending))
+
+    def close(self) -> None:
+        """Let the saving thread end once the saves handed over are written; a save handed
+        over later runs on the caller's thread."""
+        with self._lock:
+            self._closed = True
+        self._pool.shutdown(wait=False)
