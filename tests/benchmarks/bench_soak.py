@@ -16,7 +16,9 @@ import os
 import resource
 import socket
 import struct
+import sys
 import time
+from collections import Counter
 
 import aiohttp
 from aiohttp import web
@@ -29,7 +31,7 @@ from ._stats import summary
 SLOW = {
     "name": "slow",
     "reply": [{"text": "one two three four five six seven eight nine ten " * 3}],
-    "timing": {"ttft_ms": 50, "tokens_per_s": 10},
+    "timing": {"ttft_ms": 50, "tokens_per_s": 4},  # ~8 s a stream
 }
 
 
@@ -58,25 +60,32 @@ def _disconnects(port: int, count: int) -> None:
     raw = request_bytes(port, "/s/slow/v1/messages", body)
     for index in range(count):
         sock = socket.create_connection(("127.0.0.1", port))
-        cut = (0, len(raw) // 2, len(raw))[index % 3]  # mid-head, mid-body, after the request
-        sock.sendall(raw[: cut or 10])
+        # mid-head, mid-body, after the whole request
+        cut = (10, len(raw) - len(body) // 2, len(raw))[index % 3]
+        sock.sendall(raw[:cut])
         if index % 2:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()
 
 
-async def _slow_streams(url: str, count: int) -> None:
-    body = body_for("/v1/messages")
-    timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(
-        timeout=timeout, connector=aiohttp.TCPConnector(limit=0)
-    ) as session:
-
-        async def one() -> None:
-            async with session.post(url + "/s/slow/v1/messages", json=body) as response:
-                await response.read()
-
-        await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+async def _hold_streams(port: int, count: int) -> asyncio.subprocess.Process:
+    """`count` slow streams held by a process of their own (the client's reading is not
+    this process's work); returns once every stream has its first event."""
+    body = json.dumps(body_for("/v1/messages"))
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.benchmarks._holder",
+        str(port),
+        "/s/slow/v1/messages",
+        str(count),
+        "200",
+        body,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert holder.stdout is not None
+    assert (await holder.stdout.readline()).strip() == b"ready"
+    return holder
 
 
 async def _journal_latency(url: str, count: int = 5) -> list[float]:
@@ -162,15 +171,14 @@ def main() -> None:
         fds_before, before = _fds(), asyncio.run(_health(health))
         _disconnects(server.port, args.disconnects)
 
-        async def during() -> tuple[list[float], list[float]]:
-            streams = asyncio.create_task(_slow_streams(server.url, args.streams))
-            await asyncio.sleep(1.0)
+        async def during() -> tuple[list[float], list[float], dict[str, int]]:
+            holder = await _hold_streams(server.port, args.streams)
             sampled = await _health(health)
             journal = await _journal_latency(server.url)
-            await streams
-            return sampled, journal
+            out, _ = await holder.communicate()
+            return sampled, journal, json.loads(out)
 
-        during_health, journal = asyncio.run(during())
+        during_health, journal, held = asyncio.run(during())
         time.sleep(1.0)
         after = asyncio.run(_health(health))
         entries = server.journal.entries()
@@ -179,8 +187,12 @@ def main() -> None:
     report = {
         "disconnects": args.disconnects,
         "slow_streams": args.streams,
+        "slow_streams_held": held,
         "journal_entries": len(entries),
         "stuck_entries": stuck,
+        "outcomes": dict(
+            Counter(f"{e.outcome.value}/{e.closed_during or '-'}" for e in entries).most_common()
+        ),
         "tracebacks": len(logs.tracebacks()),
         "fds_before": fds_before,
         "fds_after": fds_after,

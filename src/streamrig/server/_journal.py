@@ -7,7 +7,7 @@ import enum
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 from .._secrets import REDACTED, is_secret_name
@@ -73,6 +73,16 @@ class FrameLog:
             )
         ]
 
+    def dicts(self) -> list[dict[str, Any]]:
+        """`records()` as JSON-ready dicts, made without a FrameRecord each (the journal's
+        JSON of long streams: far fewer objects, so far less garbage collection)."""
+        return [
+            {"index": index, "scheduled_s": scheduled, "sent_s": sent, "size": size}
+            for index, (scheduled, sent, size) in enumerate(
+                zip(self.scheduled_s, self.sent_s, self.sizes, strict=True)
+            )
+        ]
+
     def __len__(self) -> int:
         return len(self.sizes)
 
@@ -123,7 +133,7 @@ class JournalEntry:
         """JSON-ready; the raw `sent` bytes are left out (see `bytes_sent`)."""
         skip = ("sent", "log")
         data = {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in skip}
-        data["frames"] = [asdict(frame) for frame in self.frames]
+        data["frames"] = self.log.dicts()
         data["outcome"] = self.outcome.value
         return data
 
