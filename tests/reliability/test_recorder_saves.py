@@ -16,7 +16,7 @@ import httpx2 as httpx
 import yaml
 from aiohttp import web
 
-from streamrig.record import RecordingProxy
+from streamrig.record import Interaction, RecordingProxy, Redactor, write_cassette
 from tests.plain_server import PlainServer
 from tests.record.test_cli_record import read_saved_line, start_recorder
 
@@ -148,3 +148,21 @@ def test_ctrl_c_mid_save_loses_nothing(tmp_path):
     assert len(events) == BIG_EVENTS
     assert f"saved {big}" in output
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_deeply_nested_exchange_is_still_saved(tmp_path):
+    """JSON nested past Python's recursion limit, sent or answered, is kept as text."""
+    deep = "[" * 5000 + "]" * 5000
+    interaction = Interaction(
+        "POST",
+        "http://up/v1/messages",
+        {"x-api-key": "sk-deep-0123456789abcdef"},
+        deep.encode(),
+        status=200,
+        response_headers={"content-type": "text/event-stream"},
+    )
+    interaction.chunks = [(0.1, f"data: {deep}\n\n".encode())]
+    path = write_cassette(tmp_path / "deep.yaml", [interaction], Redactor())
+    saved = yaml.safe_load(path.read_text())["interactions"][0]
+    assert saved["request"]["body"] == deep
+    assert saved["streamrig"]["events"][0]["sse"] == f"data: {deep}\n\n"

@@ -126,7 +126,7 @@ def _request_body(raw: bytes, redactor: Redactor) -> str:
     text = raw.decode("utf-8", errors="replace")
     try:
         return json.dumps(redactor.body(json.loads(text)), ensure_ascii=False)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to walk
         return redactor.text(text)
 
 

@@ -151,9 +151,11 @@ def _event_json(event: str) -> Any:
     lines = [line[5:].lstrip(" ") for line in event.splitlines() if line.startswith("data:")]
     text = "\n".join(lines) if lines else event.strip().strip(",[]").strip()
     try:
-        return json.loads(text)
-    except ValueError:
+        data = json.loads(text)
+        list(_strings(data, ""))  # nested too deep to walk: hunted as text only
+    except (ValueError, RecursionError):
         return None
+    return data
 
 
 def _with_data(event: str, data: str) -> str:
@@ -168,14 +170,11 @@ def _with_data(event: str, data: str) -> str:
 
 
 def _json_values(text: str) -> Iterable[Any]:
-    try:
-        yield json.loads(text)
-        return
-    except ValueError:
-        pass
-    for line in text.splitlines():
-        if line.startswith("data:"):
-            try:
-                yield json.loads(line[5:])
-            except ValueError:
-                continue
+    lines = [line[5:] for line in text.splitlines() if line.startswith("data:")]
+    for candidate in lines or [text]:
+        try:
+            value = json.loads(candidate)
+            list(_strings(value, ""))
+        except (ValueError, RecursionError):  # not JSON, or too deep to walk
+            continue
+        yield value
