@@ -23,6 +23,7 @@ from tests.record.test_cli_record import read_saved_line, start_recorder
 GAP_S = 0.05
 GAP_EVENTS = 70  # 3.5 s of stream: the large save runs in the middle of it
 BIG_EVENTS = 12_000  # ~1.9 MB of SSE: seconds of YAML on the old in-loop save
+SOME_EVENTS = 4_000  # a save still under way when the proxy is told to stop
 SLACK_S = 0.3  # what a gap may grow by, against what the upstream sent (old code: seconds)
 
 
@@ -36,7 +37,8 @@ def _event(index: int, text: str) -> bytes:
 
 
 class Upstream:
-    """A local API: "big" gets ~2 MB at once; anything else 50 ms-gap events, each send timed."""
+    """A local API: "big" gets ~2 MB at once, "some" a third of it; anything else 50 ms-gap
+    events, each send timed."""
 
     def __init__(self) -> None:
         self.sent: list[float] = []
@@ -45,11 +47,11 @@ class Upstream:
         body = await request.json()
         response = web.StreamResponse(headers={"content-type": "text/event-stream"})
         await response.prepare(request)
-        if body["messages"][-1]["content"] == "big":
+        said = body["messages"][-1]["content"]
+        if said in ("big", "some"):
+            count = BIG_EVENTS if said == "big" else SOME_EVENTS
             await response.write(
-                b"".join(
-                    _event(i, f"word{i} lorem ipsum dolor sit amet ") for i in range(BIG_EVENTS)
-                )
+                b"".join(_event(i, f"word{i} lorem ipsum dolor sit amet ") for i in range(count))
             )
         else:
             for index in range(GAP_EVENTS):
@@ -116,12 +118,12 @@ def test_saves_under_way_finish_before_the_proxy_stops(tmp_path):
     upstream = Upstream()
     with PlainServer(upstream.handle) as api:
         with RecordingProxy(api.url, tmp_path) as proxy:
-            _post(proxy.url, "big", [])
-            # the proxy stops now, while the 2 MB cassette is (most likely) still being written
+            _post(proxy.url, "some", [])
+            # the proxy stops now, while the cassette is (most likely) still being written
         (written,) = tmp_path.rglob("*.yaml")
         assert (
             len(yaml.safe_load(written.read_text())["interactions"][0]["streamrig"]["events"])
-            == BIG_EVENTS
+            == SOME_EVENTS
         )
         assert not list(tmp_path.rglob("*.tmp"))
 
@@ -136,7 +138,7 @@ def test_ctrl_c_mid_save_loses_nothing(tmp_path):
             _post(url, "ticks", [])
             earlier = Path(read_saved_line(process).split()[1])
             before = earlier.read_bytes()
-            _post(url, "big", [])
+            _post(url, "some", [])
         finally:
             process.send_signal(signal.SIGINT)  # the big save has (most likely) just begun
             output, _ = process.communicate(timeout=60)
@@ -145,7 +147,7 @@ def test_ctrl_c_mid_save_loses_nothing(tmp_path):
     assert earlier.read_bytes() == before
     (big,) = [p for p in tmp_path.rglob("*.yaml") if p != earlier]
     events = yaml.safe_load(big.read_text())["interactions"][0]["streamrig"]["events"]
-    assert len(events) == BIG_EVENTS
+    assert len(events) == SOME_EVENTS
     assert f"saved {big}" in output
     assert not list(tmp_path.rglob("*.tmp"))
 
