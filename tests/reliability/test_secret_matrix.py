@@ -252,6 +252,9 @@ JOURNALED = {
     "body access_token": Sent(_secret(25), body={"auth": {"access_token": "{S}"}}),
     "header x-custom-token": Sent(_secret(26), {"x-custom-token": "{S}"}),
     "cookie": Sent(_secret(27), {"cookie": "sid={S}; theme=dark"}),
+    "own key repeated in another header": Sent(
+        _secret(30), {"x-api-key": "{S}", "x-debug": "key={S}", "x-echo": "{S}"}
+    ),
     "own key pasted in the message": Sent(_secret(28), {"x-api-key": "{S}"}, user="key {S}"),
     "own key pasted, JSON-escaped \\/": Sent(
         _secret(29),

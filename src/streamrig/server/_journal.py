@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from .._secrets import REDACTED, is_secret_name
+from .._secrets import REDACTED, SecretText, is_secret_name
 
 __all__ = [
     "FrameLog",
@@ -149,10 +149,19 @@ def credentials_of(headers: Mapping[str, str]) -> list[str]:
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers with every credential replaced, so secrets never reach a journal or log."""
-    return {
+    """Headers with every credential replaced, so secrets never reach a journal or log;
+    a credential repeated in another header's value is hunted there too."""
+    clean = {
         name.lower(): REDACTED if is_secret_name(name) else value for name, value in headers.items()
     }
+    hunt = SecretText(formats=False)
+    for value in credentials_of(headers):
+        hunt.learn(value)
+    if hunt.values:
+        for name, value in clean.items():
+            if value != REDACTED and any(part in value or "%" in value for part in hunt.values):
+                clean[name] = hunt.text(value)
+    return clean
 
 
 class Journal:
