@@ -22,6 +22,7 @@ __all__ = [
     "Interaction",
     "cassette_data",
     "dump_cassette",
+    "learn",
     "remove_stale_temporaries",
     "write_cassette",
 ]
@@ -72,14 +73,31 @@ class Interaction:
 
 def cassette_data(interactions: Sequence[Interaction], redactor: Redactor) -> dict[str, Any]:
     """The cassette as vcrpy reads it, with a `streamrig` key per interaction."""
-    for interaction in interactions:  # learn every secret before writing any text
-        redactor.headers(interaction.request_headers)
-        redactor.url(interaction.uri)
+    learn(interactions, redactor)
     return {"interactions": [_interaction(i, redactor) for i in interactions], "version": 1}
 
 
+def learn(interactions: Sequence[Interaction], redactor: Redactor) -> None:
+    """Teach `redactor` every secret of `interactions` before any of their text is written:
+    credential headers and query parameters, secret-named keys in either body or event."""
+    for interaction in interactions:
+        redactor.headers(interaction.request_headers)
+        redactor.url(interaction.uri)
+        redactor.headers(interaction.response_headers)  # set-cookie
+        redactor.learn_text(interaction.request_body.decode("utf-8", errors="replace"))
+        for _, piece in interaction.events():  # an `access_token` the upstream issued
+            redactor.learn_text(piece.decode("utf-8", errors="replace"))
+
+
 def _interaction(interaction: Interaction, redactor: Redactor) -> dict[str, Any]:
-    events = interaction.events()
+    timed = interaction.events()
+    texts = redactor.events([data.decode("utf-8", errors="replace") for _, data in timed])
+    body = interaction.body
+    whole = (
+        "".join(texts)
+        if b"".join(data for _, data in timed) == body
+        else redactor.text(body.decode("utf-8", errors="replace"))
+    )
     return {
         "request": {
             "body": _request_body(interaction.request_body, redactor),
@@ -88,7 +106,7 @@ def _interaction(interaction: Interaction, redactor: Redactor) -> dict[str, Any]
             "uri": redactor.url(interaction.uri),
         },
         "response": {
-            "body": {"string": redactor.text(interaction.body.decode("utf-8", errors="replace"))},
+            "body": {"string": whole},
             "headers": {k: [v] for k, v in redactor.headers(interaction.response_headers).items()},
             "status": {"code": interaction.status, "message": interaction.reason},
         },
@@ -98,8 +116,7 @@ def _interaction(interaction: Interaction, redactor: Redactor) -> dict[str, Any]
             "headers_t": round(interaction.headers_t, 6),
             "truncated": interaction.truncated,
             "events": [
-                {"t": round(t, 6), "sse": redactor.text(data.decode("utf-8", errors="replace"))}
-                for t, data in events
+                {"t": round(t, 6), "sse": text} for (t, _), text in zip(timed, texts, strict=True)
             ],
         },
     }
@@ -109,7 +126,7 @@ def _request_body(raw: bytes, redactor: Redactor) -> str:
     text = raw.decode("utf-8", errors="replace")
     try:
         return json.dumps(redactor.body(json.loads(text)), ensure_ascii=False)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to walk
         return redactor.text(text)
 
 

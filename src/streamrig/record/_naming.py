@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +32,26 @@ _KEYS = (
 )
 
 
-def cassette_name(method: str, path: str, body: Any, provider: Provider | None) -> Path:
+def cassette_name(
+    method: str,
+    path: str,
+    body: Any,
+    provider: Provider | None,
+    redact: Callable[[str], str] = lambda text: text,
+) -> Path:
     """`anthropic/what-is-the-weather-in-paris-3f2a9c1b7e.yaml`: provider, the last user
-    words, and a hash of method, path and the body keys that make a request itself."""
+    words, and a hash of method, path and the body keys that make a request itself.
+    `redact` cleans both before use (a key pasted in the message names no file)."""
     subject = {k: body.get(k) for k in _KEYS} if isinstance(body, dict) else body
     digest = hashlib.sha256(
-        json.dumps([method, path, subject], sort_keys=True, default=str).encode()
+        redact(json.dumps([method, path, subject], sort_keys=True, default=str)).encode()
     ).hexdigest()[:10]
     folder = (
         _FOLDERS.get(provider)
         if provider
         else re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
     )
-    return Path(str(folder)) / f"{_slug(_last_words(body)) or 'request'}-{digest}.yaml"
+    return Path(str(folder)) / f"{_slug(redact(_last_words(body))) or 'request'}-{digest}.yaml"
 
 
 def _last_words(body: Any) -> str:

@@ -11,14 +11,17 @@ from pathlib import Path
 from aiohttp import web
 
 from .._apprunner import AppThread, ServesOnThread
-from ._cassette import Interaction, remove_stale_temporaries, write_cassette
+from ._cassette import Interaction, learn, remove_stale_temporaries, write_cassette
 from ._naming import cassette_name
 from ._proxy import RecordingFailed, forward
 from ._redact import Redactor
+from ._saver import Saver
 
-__all__ = ["RecordingProxy", "recording_app"]
+__all__ = ["SAVER_KEY", "RecordingProxy", "recording_app"]
 
 log = logging.getLogger("streamrig.record")
+
+SAVER_KEY = web.AppKey("saver", Saver)
 
 
 def recording_app(
@@ -27,14 +30,27 @@ def recording_app(
     redactor: Redactor,
     on_saved: Callable[[Path, Interaction], None] = lambda path, interaction: None,
 ) -> web.Application:
-    """An app that relays every request to `upstream` and saves each answer under `out`."""
+    """An app that relays every request to `upstream` and saves each answer under `out`.
+
+    Saves run on their own thread, in the order the answers ended, while the loop goes
+    on relaying; the app's cleanup waits for those under way (Ctrl+C loses none)."""
+    saver = Saver()
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        def save(interaction: Interaction) -> None:
+        def write(interaction: Interaction) -> None:
             body = _json_or_none(interaction.request_body)
-            path = out / cassette_name(interaction.method, request.path, body, interaction.provider)
+            learn([interaction], redactor)  # the name is made of redacted words
+            name = cassette_name(
+                interaction.method, request.path, body, interaction.provider, redactor.text
+            )
+            path = out / name
             write_cassette(path, [interaction], redactor)
             on_saved(path, interaction)
+
+        def save(interaction: Interaction) -> None:
+            saver.submit(
+                lambda: write(interaction), f"the answer to {request.method} {request.path}"
+            )
 
         try:
             return await forward(request, upstream, save)
@@ -47,7 +63,14 @@ def recording_app(
     for stale in remove_stale_temporaries(out):
         log.info("streamrig record: removed %s, left by an interrupted save", stale)
     app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[SAVER_KEY] = saver
     app.router.add_route("*", "/{tail:.*}", handle)
+
+    async def finish_saves(app: web.Application) -> None:
+        await saver.drained()
+        saver.close()
+
+    app.on_cleanup.append(finish_saves)
     return app
 
 
@@ -78,15 +101,23 @@ class RecordingProxy(ServesOnThread):
         self.upstream, self.out = upstream, Path(out)
         self.saved: list[Path] = []
         self._saving = threading.Condition()
+        self._saver: Saver | None = None
         redactor = Redactor(redact_headers, redact_patterns)
 
         def runner() -> web.AppRunner:
             app = recording_app(upstream, self.out, redactor, self._note_saved)
+            self._saver = app[SAVER_KEY]
             return web.AppRunner(
                 app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True
             )
 
         self._app = AppThread(runner, host, port)
+
+    def stop(self) -> None:
+        """Stop serving once the saves under way are written; open connections are cut."""
+        if self._saver is not None:
+            self._saver.drain()  # before the app's own bounded shutdown starts
+        super().stop()
 
     def _note_saved(self, path: Path, interaction: Interaction) -> None:
         with self._saving:

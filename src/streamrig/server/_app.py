@@ -22,7 +22,7 @@ from ._body import BadBody, BodyUnread, decode_json, journal_body, read_body
 from ._conversation import copy_rng, error_fields
 from ._guard import ALLOWED_HOSTS_KEY, HostPolicy, cors_headers, guard
 from ._hangup import CLIENT_GONE, client_left
-from ._journal import FrameRecord, JournalEntry, Outcome, redact_headers
+from ._journal import FrameRecord, JournalEntry, Outcome, credentials_of, redact_headers
 from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
@@ -115,7 +115,8 @@ async def _answer(
     except BodyUnread as exc:
         entry.body = ""
         return _error(wire, entry, rng, exc.status, str(exc))
-    entry.body, entry.request_bytes = journal_body(raw), len(raw)
+    entry.body = journal_body(raw, credentials_of(request.headers))
+    entry.request_bytes = len(raw)
     try:
         body = decode_json(raw)
     except BadBody as exc:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
-from .._secrets import redact_keys
+from .._secrets import SecretText, may_hold, redact_keys, redact_text_in
 
 __all__ = ["MAX_DEPTH", "BadBody", "BodyUnread", "decode_json", "journal_body", "read_body"]
 
@@ -46,13 +47,23 @@ def decode_json(raw: bytes) -> Any:
     return value
 
 
-def journal_body(raw: bytes) -> Any:
-    """What the journal keeps of a body: its JSON value if it is one, else (a prefix of) its text."""
+def journal_body(raw: bytes, credentials: Iterable[str] = ()) -> Any:
+    """What the journal keeps of a body: its JSON value if it is one, else (a prefix of) its
+    text; secrets redacted as in cassettes (`streamrig._secrets`): secret-named keys, and
+    `credentials` (the request's own, from its headers) in any string. Known key formats
+    are not hunted here (a scan of every body on the arrival path; cassettes do it)."""
+    learnt: list[str] = []
     try:
-        return redact_keys(decode_json(raw))  # `api_key`, `client_secret`: never kept
+        value = redact_keys(decode_json(raw), learnt)  # `api_key`, `client_secret`
     except BadBody:
         text = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", errors="replace")
-        return text + ("..." if len(raw) > _JOURNAL_TEXT_LIMIT else "")
+        value = text + ("..." if len(raw) > _JOURNAL_TEXT_LIMIT else "")
+    hunt = SecretText(formats=False)
+    for secret in (*credentials, *learnt):
+        hunt.learn(secret)  # placeholders (`test`) are not learnt
+    if not may_hold(raw, hunt.values):  # the usual case: no hunt at all
+        return value
+    return redact_text_in(value, hunt)
 
 
 def _no_constant(name: str) -> Any:
