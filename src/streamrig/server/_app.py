@@ -152,8 +152,9 @@ async def _answer(
             return _attempt_error(wire, entry, rng, attempt, scenario.name)
         chaos = state.rng(request_print, entry.attempt, purpose="chaos")
         ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream, chaos=chaos)
-        twin = dataclasses.replace(ctx, rng=copy_rng(ctx.rng))
-        state.conversations.remember(scenario, wire, twin, history, body)
+        if state.conversations.keeps(wire, body):
+            twin = dataclasses.replace(ctx, rng=copy_rng(ctx.rng))
+            state.conversations.remember(scenario, wire, twin, history, body)
         recording = scenario.recording
         if recording is not None:
             await wait_for_headers(recording, state.speed * scenario.speed)
