@@ -19,7 +19,6 @@ from aiohttp import web
 from . import _workers
 from ._errors import StreamrigError
 from ._version import __version__
-from .battery import build_cases, progress_line, run_battery, select_cases
 from .record import Profile, Redactor, import_vcr, recording_app
 from .scenario import (
     SCENARIO_SUFFIXES,
@@ -34,10 +33,7 @@ from .server import (
     READ_TIMEOUT,
     ScenarioRegistry,
     ServerState,
-    choices_of,
     create_runner,
-    shapes,
-    timeline_text,
 )
 
 __all__ = ["main"]
@@ -475,6 +471,8 @@ def show(
 ) -> None:
     """Print a scenario's timeline: when each frame goes, its size, its first line (with
     --shape: every write's exact bytes)."""
+    from .server import choices_of, shapes, timeline_text  # `serve` needs none
+
     report = load_scenarios([path])
     for error in report.errors:
         click.echo(str(error), err=True)
@@ -570,6 +568,8 @@ def battery(
     command: tuple[str, ...],
 ) -> None:
     """Run CMD once per case against a mock server and judge each run: `streamrig battery -- CMD ARGS...`."""
+    from .battery import build_cases, progress_line, run_battery, select_cases  # `serve` needs none
+
     chosen = Provider(provider)
     try:
         selected = select_cases(build_cases(chosen, shape_count, seed, shape_level), cases)
