@@ -17,6 +17,7 @@ import yaml
 from aiohttp import web
 
 from . import _workers
+from ._apprunner import LISTEN_BACKLOG
 from ._errors import StreamrigError
 from ._version import __version__
 from .record import Profile, Redactor, import_vcr, recording_app
@@ -255,7 +256,9 @@ async def _run_until_stopped(
     # server: out of the collector's scans, a full collection under load takes a third.
     gc.freeze()
     try:
-        await web.TCPSite(runner, host, port, reuse_port=worker_dir is not None).start()
+        await web.TCPSite(
+            runner, host, port, reuse_port=worker_dir is not None, backlog=LISTEN_BACKLOG
+        ).start()
         if worker_dir is not None:
             await web.TCPSite(
                 runner, "127.0.0.1", 0
