@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -135,8 +136,12 @@ class JournalEntry:
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers with every credential replaced, so secrets never reach a journal or log."""
     return {
-        name.lower(): REDACTED if is_secret_name(name) else value for name, value in headers.items()
+        name.lower(): REDACTED if _secret_header(name) else value for name, value in headers.items()
     }
+
+
+# Clients send the same few header names on every request: judged once each.
+_secret_header = functools.lru_cache(maxsize=1024)(is_secret_name)
 
 
 class Journal:
