@@ -1,6 +1,14 @@
-"""streamrig: a test rig for LLM streaming clients."""
+"""streamrig: a test rig for LLM streaming clients.
 
-from . import checks
+The public names load on first use (PEP 562): `streamrig serve` and the pytest
+plugin's session start import only what they use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._errors import (
     CheckFailed,
     ProviderMismatch,
@@ -10,10 +18,13 @@ from ._errors import (
     UsageError,
 )
 from ._version import __version__
-from .probe import Probe, probe
-from .rig import Played, Rig
-from .scenario import Provider, Scenario, Shape, ShapeLevel, load_scenarios
-from .server import Journal, JournalEntry, MockServer, Outcome, shapes
+from .probe import Probe, probe  # eager: `streamrig.probe` is the function, not the module
+
+if TYPE_CHECKING:
+    from . import checks
+    from .rig import Played, Rig
+    from .scenario import Provider, Scenario, Shape, ShapeLevel, load_scenarios
+    from .server import Journal, JournalEntry, MockServer, Outcome, shapes
 
 __all__ = [
     "CheckFailed",
@@ -39,3 +50,36 @@ __all__ = [
     "probe",
     "shapes",
 ]
+
+# public name -> the module that defines it (None: the name is that submodule)
+_LAZY = {
+    "checks": None,
+    "Played": ".rig",
+    "Rig": ".rig",
+    "Provider": ".scenario",
+    "Scenario": ".scenario",
+    "Shape": ".scenario",
+    "ShapeLevel": ".scenario",
+    "load_scenarios": ".scenario",
+    "Journal": ".server",
+    "JournalEntry": ".server",
+    "MockServer": ".server",
+    "Outcome": ".server",
+    "shapes": ".server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _LAZY[name]
+    if module is None:
+        value: Any = importlib.import_module(f".{name}", __name__)
+    else:
+        value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,7 +13,12 @@ from aiohttp import web
 
 from ._errors import UsageError
 
-__all__ = ["AppThread", "ServesOnThread"]
+__all__ = ["LISTEN_BACKLOG", "AppThread", "ServesOnThread"]
+
+# Connections the kernel queues before the server accepts them (capped by
+# net.core.somaxconn). aiohttp's 128 drops the SYNs of a larger burst of arrivals, and
+# each dropped one costs its client a second (TCP's first retransmission).
+LISTEN_BACKLOG = 4096
 
 
 class AppThread:
@@ -82,9 +87,11 @@ class AppThread:
         await self._runner.setup()
         site: web.BaseSite
         if self._sock is not None:
-            site = web.SockSite(self._runner, self._sock)
+            site = web.SockSite(self._runner, self._sock, backlog=LISTEN_BACKLOG)
         else:
-            site = web.TCPSite(self._runner, self.host, self._requested_port)
+            site = web.TCPSite(
+                self._runner, self.host, self._requested_port, backlog=LISTEN_BACKLOG
+            )
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 

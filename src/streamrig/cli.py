@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import shutil
 import signal
 import sys
@@ -16,9 +17,9 @@ import yaml
 from aiohttp import web
 
 from . import _workers
+from ._apprunner import LISTEN_BACKLOG
 from ._errors import StreamrigError
 from ._version import __version__
-from .battery import build_cases, progress_line, run_battery, select_cases
 from .record import Profile, Redactor, import_vcr, recording_app
 from .scenario import (
     SCENARIO_SUFFIXES,
@@ -33,10 +34,7 @@ from .server import (
     READ_TIMEOUT,
     ScenarioRegistry,
     ServerState,
-    choices_of,
     create_runner,
-    shapes,
-    timeline_text,
 )
 
 __all__ = ["main"]
@@ -299,8 +297,13 @@ async def _run_until_stopped(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await runner.setup()
+    # What start-up built (modules, scenarios, encoded templates) lives as long as the
+    # server: out of the collector's scans, a full collection under load takes a third.
+    gc.freeze()
     try:
-        await web.TCPSite(runner, host, port, reuse_port=worker_dir is not None).start()
+        await web.TCPSite(
+            runner, host, port, reuse_port=worker_dir is not None, backlog=LISTEN_BACKLOG
+        ).start()
         if worker_dir is not None:
             await web.TCPSite(
                 runner, "127.0.0.1", 0
@@ -498,6 +501,8 @@ def show(
 ) -> None:
     """Print a scenario's timeline: when each frame goes, its size, its first line (with
     --shape: every write's exact bytes)."""
+    from .server import choices_of, shapes, timeline_text  # `serve` needs none
+
     report = load_scenarios([path])
     for error in report.errors:
         click.echo(str(error), err=True)
@@ -569,6 +574,8 @@ def battery(
     command: tuple[str, ...],
 ) -> None:
     """Run CMD once per case against a mock server and judge each run: `streamrig battery -- CMD ARGS...`."""
+    from .battery import build_cases, progress_line, run_battery, select_cases  # `serve` needs none
+
     chosen = Provider(provider)
     try:
         selected = select_cases(build_cases(chosen, shape_count, seed, shape_level), cases)

@@ -15,15 +15,16 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import MockServer, shapes
 from ._errors import UsageError
-from .rig import Played, Rig
-from .scenario import Scenario, bundled_path
-from .server import ProcessServer
+
+if TYPE_CHECKING:  # imported where used: a session that never serves never loads them
+    from .rig import Played, Rig
+    from .scenario import Scenario
+    from .server import MockServer
 
 __all__ = ["StreamrigSettings"]
 
@@ -195,6 +196,9 @@ def _merge_settings(config: pytest.Config) -> StreamrigSettings:
 def streamrig_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's MockServer: the project's folders, then the bundled library, on its own
     thread (or, with --streamrig-server=process, in its own process)."""
+    from .scenario import bundled_path
+    from .server import MockServer, ProcessServer
+
     settings = settings_of(pytestconfig)
     # Precedence: the project's own scenarios come before the bundled library, both for
     # names and for `match` rules (scenarios added at run time come before both).
@@ -237,6 +241,8 @@ def streamrig(
     streamrig_server: MockServer, request: pytest.FixtureRequest, streamrig_shape: int | None
 ) -> Iterator[Rig]:
     """A per-test handle on the session's server: reset, then the marker's scenario played."""
+    from .rig import Rig
+
     settings = settings_of(request.config)
     rig = Rig(streamrig_server, [request.path.parent / "scenarios", *settings.scenario_dirs])
     rig.reset()
@@ -275,6 +281,8 @@ def _play_shape(
     node: pytest.Item,
     overridden: bool,
 ) -> None:
+    from .server import shapes
+
     seed = int(shaping.get("shape_seed", settings.seed or 0))
     level = str(shaping.get("shape_level", "realistic"))
     try:
@@ -285,7 +293,7 @@ def _play_shape(
     node.stash[_SHAPE] = (variant, seed, overridden)
 
 
-_SHAPE = pytest.StashKey[tuple[Scenario, int, bool]]()
+_SHAPE = pytest.StashKey[tuple["Scenario", int, bool]]()
 
 
 def cassette_path(request: pytest.FixtureRequest, given: Any) -> Path:
@@ -296,7 +304,7 @@ def cassette_path(request: pytest.FixtureRequest, given: Any) -> Path:
     return request.path.parent / "cassettes" / request.path.stem / f"{name}.yaml"
 
 
-_RIG = pytest.StashKey[Rig]()
+_RIG = pytest.StashKey["Rig"]()
 
 
 @pytest.fixture

@@ -63,7 +63,8 @@ def main() -> None:
     if len(frames) > 1:
         app.router.add_post("/short{tail:.*}", handler(frames[1], batched))
     app.router.add_post("/{tail:.*}", handler(frames[0], batched))
-    web.run_app(app, host="127.0.0.1", port=int(port), access_log=None, print=None)
+    # streamrig's own listen backlog: both take a burst of arrivals whole
+    web.run_app(app, host="127.0.0.1", port=int(port), access_log=None, print=None, backlog=4096)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ when npm is unreachable.
 
 Figures: server CPU per event (streams at no wait), zero-wait events per second on
 one stream, gap error (arrival minus schedule, from each stream's first event) with
-many concurrent streams, and start-up to the first answer.
+many concurrent streams, start-up to the first answer (`serve` on the bundled library
+against a bare aiohttp app), and the pytest plugin's session start (one trivial test,
+with the plugin and with `-p no:streamrig`).
 """
 
 from __future__ import annotations
@@ -303,6 +305,26 @@ def startup(rounds: int, aimock: Path | None, folder: Path) -> dict[str, object]
     return _figure(samples, "ms", lower_is_better=True)
 
 
+def plugin_start(rounds: int, folder: Path) -> dict[str, object]:
+    """pytest with the plugin and one trivial test against `-p no:streamrig`: wall time of
+    the whole run, interleaved; the figure is what the plugin adds (target < 150 ms)."""
+    tests = folder / "plugin-start"
+    tests.mkdir()
+    (tests / "test_trivial.py").write_text("def test_trivial():\n    assert True\n")
+    base = [sys.executable, "-W", "ignore", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    runs = {"streamrig": base, "aiohttp": [*base, "-p", "no:streamrig"]}
+    samples: dict[str, list[float]] = {"streamrig": [], "aiohttp": []}
+    for _ in range(rounds):
+        for name, argv in runs.items():
+            started = time.perf_counter()
+            subprocess.run(argv, cwd=tests, check=True, capture_output=True)
+            samples[name].append((time.perf_counter() - started) * 1000)
+    figure = _figure(samples, "ms (aiohttp: pytest -p no:streamrig)", lower_is_better=True)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    figure["added_ms"] = round(medians["streamrig"] - medians["aiohttp"], 1)
+    return figure
+
+
 def _bare(script: Path) -> Server:
     port = free_port()
     return Server("aiohttp", [sys.executable, str(script), str(port)], port, "/")
@@ -332,7 +354,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated figures: cpu,throughput,gap200,gap1000,burst,startup",
+        help="comma-separated figures: cpu,throughput,gap200,gap1000,burst,startup,plugin",
     )
     args = parser.parse_args()
     aimock, note = (None, "left out (--no-aimock)") if args.no_aimock else install_aimock()
@@ -368,6 +390,8 @@ def main() -> None:
             )
         if wanted("startup"):
             report["startup_to_first_answer"] = startup(max(args.rounds, 5), aimock, folder)
+        if wanted("plugin"):
+            report["plugin_session_start"] = plugin_start(max(args.rounds, 5), folder)
     if aimock is not None:
         shutil.rmtree(aimock, ignore_errors=True)
     print(json.dumps(report, indent=2))

@@ -3,10 +3,12 @@
     .venv/bin/python -m tests.benchmarks.bench_workers [--streams 10000] [--workers 2]
 
 Prints JSON. A holder process (tests/benchmarks/_holder.py) opens STREAMS slow
-streams (one event a second, 30 s each), a batch at a time; once all are open, this
+streams (one event a second, 60 s each), a batch at a time; once all are open, this
 process asks `/_streamrig/health` (the plain server: `/`) every 50 ms on a new
-connection for 10 s. Systems, one after the other: `streamrig serve --workers N`,
-`streamrig serve` (one process), and a plain aiohttp handler writing the same bytes.
+connection for 10 s, and in turn an idle plain aiohttp server (the control: what this
+machine's scheduling alone costs a health answer). Systems, one after the other:
+`streamrig serve --workers N`, `streamrig serve` (one process), and a plain aiohttp
+handler writing the same bytes.
 """
 
 from __future__ import annotations
@@ -27,22 +29,38 @@ from pathlib import Path
 from tests.benchmarks._procs import ROOT, STREAMRIG, Server, free_port
 from tests.benchmarks.bench_hotpath import BODY, _streamrig_frames, text_of
 
-DELTAS, GAP_MS = 30, 1000
+DELTAS, GAP_MS = 60, 1000  # a minute each: all are still open while health is asked
 
 
-def health_ms(port: int, path: str, seconds: float) -> list[float]:
-    samples = []
+def health_ms(targets: list[tuple[int, str]], seconds: float) -> list[list[float]]:
+    """Each target's answer times (ms), asked in turn every 50 ms on new connections."""
+    samples: list[list[float]] = [[] for _ in targets]
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
-        started = time.perf_counter()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
-            answer.read()
-        samples.append((time.perf_counter() - started) * 1000)
+        for (port, path), times in zip(targets, samples):
+            started = time.perf_counter()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+                answer.read()
+            times.append((time.perf_counter() - started) * 1000)
         time.sleep(0.05)
     return samples
 
 
-def held(server: Server, path: str, health: str, streams: int, batch: int) -> dict[str, object]:
+def _stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 2),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
+def held(
+    server: Server, path: str, health: str, streams: int, batch: int, control: Server
+) -> dict[str, object]:
+    """Health of `server` while it holds `streams`, and of an idle `control` server asked
+    in turn: when both are slow alike, the machine (CPU shared with the holder, the
+    workers and whatever else runs) bounds the figure, not the server."""
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -65,15 +83,18 @@ def held(server: Server, path: str, health: str, streams: int, batch: int) -> di
     if line.strip() != "ready":
         holder.kill()
         return {"error": f"holder did not get every stream going: {line!r}"}
-    samples = sorted(health_ms(server.port, health, 10.0))
+    cpu_before = server.cpu_s()
+    mine, idle = health_ms([(server.port, health), (control.port, "/")], 10.0)
+    cpu = server.cpu_s() - cpu_before
     result = json.loads(holder.stdout.read() or "{}")
     holder.wait()
+    own = _stats(mine)
     return {
         "streams_open_after_s": round(opened_s, 1),
-        "health_p50_ms": round(statistics.median(samples), 2),
-        "health_p99_ms": round(samples[int(len(samples) * 0.99) - 1], 2),
-        "health_max_ms": round(samples[-1], 2),
-        "health_samples": len(samples),
+        **{f"health_{k}": v for k, v in own.items()},
+        "health_samples": len(mine),
+        **{f"idle_control_{k}": v for k, v in _stats(idle).items()},
+        "server_cpu_share_while_holding": round(cpu / 10.0, 2),
         **result,
     }
 
@@ -83,6 +104,9 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--systems", default="workers,single,plain", help="comma-separated: workers,single,plain"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -129,12 +153,19 @@ def main() -> None:
             "streams": args.streams,
             "stream": f"{DELTAS} events, one every {GAP_MS} ms",
         }
-        for name, (make, path, health) in systems.items():
-            server = make()
-            try:
-                report[name] = held(server, path, health, args.streams, args.batch)
-            finally:
-                server.stop()
+        keys = dict(zip(systems, ("workers", "single", "plain")))
+        chosen = set(args.systems.split(","))
+        systems = {name: system for name, system in systems.items() if keys[name] in chosen}
+        control = plain()  # idle all along: how fast this machine answers anyway
+        try:
+            for name, (make, path, health) in systems.items():
+                server = make()
+                try:
+                    report[name] = held(server, path, health, args.streams, args.batch, control)
+                finally:
+                    server.stop()
+        finally:
+            control.stop()
     print(json.dumps(report, indent=2))
 
 

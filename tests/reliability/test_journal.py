@@ -78,3 +78,20 @@ def test_journal_json_is_strict_whatever_an_entry_holds():
     text = b"".join(journal_json(journal.entries(), more=False)).decode("ascii")
     data = json.loads(text, parse_constant=lambda name: pytest.fail(f"JSON has {name}"))
     assert data["entries"][0]["body"] == {"a": "nan", "b": ["inf", "-inf"], "c": "\ud800"}
+
+
+def test_a_capped_journal_measures_few_entries_per_arrival_with_many_streams_live(monkeypatch):
+    # Each arrival re-measured every live stream (and rebuilt its frame records):
+    # 2,000 streams playing made 2,000 arrivals cost two million measurements.
+    from streamrig.server import _journal
+
+    measured = []
+    real = _journal.entry_size
+    monkeypatch.setattr(_journal, "entry_size", lambda e: measured.append(e.id) or real(e))
+    journal = Journal(max_bytes=10**12)
+    for _ in range(2_000):
+        entry = journal.open(time=0.0, method="POST", path="/v1/messages", headers={}, body=None)
+        entry.log.add([0.0] * 50, 0.0, [10] * 50)
+    assert len(measured) < 40 * 2_000
+    journal.open(time=0.0, method="POST", path="/v1/messages", headers={}, body=None)
+    assert len(journal) == 2_001

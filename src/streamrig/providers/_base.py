@@ -260,8 +260,19 @@ def draw_id(rng: random.Random, alphabet: str, length: int) -> str:
     from here, so a template encoding (see `IdMarkers`) can mark where each id lands."""
     if isinstance(rng, IdMarkers):
         return rng.mark(alphabet, length)
-    choice = rng.choice
-    return "".join([choice(alphabet) for _ in range(length)])
+    if type(rng) is not random.Random:  # a subclass may draw otherwise: ask it
+        choice = rng.choice
+        return "".join([choice(alphabet) for _ in range(length)])
+    # What `rng.choice(alphabet)` draws (the same bits, the same characters), without
+    # its three calls per character: ids are drawn on every request.
+    size, bits, getrandbits = len(alphabet), len(alphabet).bit_length(), rng.getrandbits
+    out = []
+    for _ in range(length):
+        r = getrandbits(bits)
+        while r >= size:
+            r = getrandbits(bits)
+        out.append(alphabet[r])
+    return "".join(out)
 
 
 class IdMarkers(random.Random):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from ..scenario import (
@@ -204,21 +205,12 @@ class AnthropicMessages:
         }
 
     def headers(self, request_id: str, streaming: bool) -> dict[str, str]:
-        reset = (datetime.now(timezone.utc) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
         headers = {
             "content-type": "text/event-stream; charset=utf-8" if streaming else "application/json",
             "request-id": request_id,
             "anthropic-organization-id": "00000000-0000-4000-8000-000000000000",
         }
-        for kind, limit in (
-            ("requests", 4000),
-            ("tokens", 2000000),
-            ("input-tokens", 1600000),
-            ("output-tokens", 400000),
-        ):
-            headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
-            headers[f"anthropic-ratelimit-{kind}-remaining"] = str(limit - 1)
-            headers[f"anthropic-ratelimit-{kind}-reset"] = reset
+        headers.update(_rate_limits(int(time.time())))
         if streaming:
             headers["cache-control"] = "no-cache"
         return headers
@@ -340,3 +332,27 @@ def _parse_json_prefix(buf: str) -> Any:
         return json.loads(buf)
     except json.JSONDecodeError:
         return {}
+
+
+_LIMITS = (
+    ("requests", 4000),
+    ("tokens", 2000000),
+    ("input-tokens", 1600000),
+    ("output-tokens", 400000),
+)
+_limits_at: tuple[int, dict[str, str]] = (-1, {})
+
+
+def _rate_limits(now: int) -> dict[str, str]:
+    """The rate-limit headers, reset a minute on; built once a second, not per request."""
+    global _limits_at
+    second, headers = _limits_at
+    if second != now:
+        reset = datetime.fromtimestamp(now + 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        headers = {}
+        for kind, limit in _LIMITS:
+            headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
+            headers[f"anthropic-ratelimit-{kind}-remaining"] = str(limit - 1)
+            headers[f"anthropic-ratelimit-{kind}-reset"] = reset
+        _limits_at = (now, headers)
+    return headers

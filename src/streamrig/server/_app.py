@@ -18,6 +18,7 @@ from ..providers import WIRE_FORMATS, Call, EncodeContext, RequestError, WireFor
 from ..record import Interaction
 from ..scenario import Attempt, Provider, Recording, Scenario, TurnsExhausted
 from ._admin import add_admin_routes
+from ._arrivals import ArrivalGate
 from ._body import BadBody, BodyUnread, decode_json, journal_body, read_body
 from ._conversation import copy_rng, error_fields
 from ._guard import ALLOWED_HOSTS_KEY, HostPolicy, cors_headers, guard
@@ -37,6 +38,7 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 SCENARIO_HEADER = "x-streamrig-scenario"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ARRIVALS_KEY = web.AppKey("streamrig_arrivals", ArrivalGate)
 
 
 def create_app(state: ServerState) -> web.Application:
@@ -44,6 +46,7 @@ def create_app(state: ServerState) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard])
     app[STATE_KEY] = state
     app[ALLOWED_HOSTS_KEY] = HostPolicy(state.allowed_hosts)
+    app[ARRIVALS_KEY] = ArrivalGate()
     app.on_response_prepare.append(_add_cors)
     for wire in WIRE_FORMATS.values():
         handler = _provider_handler(wire)
@@ -87,6 +90,7 @@ def _provider_handler(wire: WireFormat) -> Handler:
         )
         response: web.StreamResponse | None = None
         try:
+            await request.app[ARRIVALS_KEY].turn()  # a burst of arrivals: a few per loop turn
             response = await _answer(request, wire, entry)
         except asyncio.CancelledError:  # the server cancels the handler of a client that left
             client_left(entry)
@@ -153,8 +157,9 @@ async def _answer(
             return _attempt_error(wire, entry, rng, attempt, scenario.name)
         chaos = state.rng(request_print, entry.attempt, purpose="chaos")
         ctx = state.context(scenario, wire, parsed, rng, stream=parsed.stream, chaos=chaos)
-        twin = dataclasses.replace(ctx, rng=copy_rng(ctx.rng))
-        state.conversations.remember(scenario, wire, twin, history, body)
+        if state.conversations.keeps(wire, body):
+            twin = dataclasses.replace(ctx, rng=copy_rng(ctx.rng))
+            state.conversations.remember(scenario, wire, twin, history, body)
         recording = scenario.recording
         if recording is not None:
             await wait_for_headers(recording, state.speed * scenario.speed)

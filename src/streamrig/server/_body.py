@@ -111,6 +111,8 @@ class BodyUnread(Exception):
 async def read_body(request: web.Request, timeout: float | None) -> bytes:
     """The whole body, within `timeout` seconds of the headers (None: no bound)."""
     try:
+        if request.content.is_eof():  # all in already (the common case): no timer, no task
+            return await request.read()
         return await asyncio.wait_for(request.read(), timeout)
     except asyncio.TimeoutError:
         raise BodyUnread(

@@ -102,6 +102,12 @@ class ConversationMemory:
             )
         return remembered
 
+    @staticmethod
+    def keeps(wire: WireFormat, body: Any) -> bool:
+        """Whether `remember` keeps an answer to this request (so it needs a copied rng)."""
+        threaded = isinstance(body, Mapping) and isinstance(body.get("thread"), Mapping)
+        return wire.provider is Provider.OPENAI_RESPONSES or threaded
+
     def remember(
         self,
         scenario: Scenario,
@@ -113,8 +119,7 @@ class ConversationMemory:
         """Keep a Responses answer (an Anthropic one asked for in a thread) for the requests
         that continue it. `ctx.rng` must be a copy taken before the answer was encoded, so
         the ids come out the same."""
-        threaded = isinstance(body, Mapping) and isinstance(body.get("thread"), Mapping)
-        if wire.provider is not Provider.OPENAI_RESPONSES and not threaded:
+        if not self.keeps(wire, body):
             return
         try:
             response = final_message(scenario, wire, ctx)

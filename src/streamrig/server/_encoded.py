@@ -13,6 +13,7 @@ rng used otherwise) is encoded per request as before.
 
 from __future__ import annotations
 
+import operator
 import random
 import threading
 from collections import OrderedDict
@@ -128,17 +129,23 @@ def _key(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> tuple[Hash
         ):
             return None  # the provider's error event may depend on the request
         return (id(scenario), wire.provider, ctx.framing, None)
-    facts = tuple(
-        getattr(ctx, f.name)
-        for f in fields(ctx)
-        if f.name not in ("rng", "chaos", "created", "input_chars")
-    )
+    facts = _facts(ctx)
     key = (id(scenario), wire.provider, len(str(ctx.created)), facts, _tokens(ctx.input_chars))
     try:
         hash(key)
     except TypeError:
         return None
     return key
+
+
+# The context's fields the bytes depend on: all but the per-request ones (read once).
+_facts = operator.attrgetter(
+    *(
+        f.name
+        for f in fields(EncodeContext)
+        if f.name not in ("rng", "chaos", "created", "input_chars")
+    )
+)
 
 
 def _tokens(input_chars: int) -> int:

@@ -23,6 +23,7 @@ from ._admin import PREFIX
 
 __all__ = ["ALLOWED_HOSTS_KEY", "HostPolicy", "cors_headers", "guard"]
 
+_MAX_SEEN = 256
 _EXPOSED = "request-id, x-request-id, retry-after, retry-after-ms, x-streamrig-scenario"
 
 
@@ -31,10 +32,19 @@ class HostPolicy:
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self.names = {name.lower().strip("[]") for name in names}
+        self._seen: dict[str, bool] = {}  # Host header -> answer: clients send a few, often
 
     def allows(self, host_header: str | None) -> bool:
         if host_header is None or "*" in self.names:
             return True
+        known = self._seen.get(host_header)
+        if known is None:
+            if len(self._seen) >= _MAX_SEEN:
+                self._seen.clear()
+            known = self._seen[host_header] = self._allows(host_header)
+        return known
+
+    def _allows(self, host_header: str) -> bool:
         name = _host_name(host_header)
         if name in ("localhost", "") or name.endswith(".localhost") or name in self.names:
             return True

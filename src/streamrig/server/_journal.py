@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -145,14 +146,14 @@ class JournalEntry:
 
 def credentials_of(headers: Mapping[str, str]) -> list[str]:
     """The values of the credential headers: hunted in the journaled body too."""
-    return [value for name, value in headers.items() if is_secret_name(name)]
+    return [value for name, value in headers.items() if _secret_header(name)]
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers with every credential replaced, so secrets never reach a journal or log;
     a credential repeated in another header's value is hunted there too."""
     clean = {
-        name.lower(): REDACTED if is_secret_name(name) else value for name, value in headers.items()
+        name.lower(): REDACTED if _secret_header(name) else value for name, value in headers.items()
     }
     hunt = SecretText(formats=False)
     for value in credentials_of(headers):
@@ -162,6 +163,10 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
             if value != REDACTED and any(part in value or "%" in value for part in hunt.values):
                 clean[name] = hunt.text(value)
     return clean
+
+
+# Clients send the same few header names on every request: judged once each.
+_secret_header = functools.lru_cache(maxsize=1024)(is_secret_name)
 
 
 class Journal:
@@ -181,6 +186,7 @@ class Journal:
         self._sizes: dict[int, int] = {}  # entry id -> its size when last measured
         self._live: list[JournalEntry] = []  # entries still growing (measured again)
         self._bytes = 0
+        self._unmeasured = 0  # opens since the live entries were last measured
 
     def open(self, **fields: Any) -> JournalEntry:
         with self._lock:
@@ -213,6 +219,12 @@ class Journal:
 
     def _measure(self) -> None:
         # Only entries still being answered change; a finished one is measured once more.
+        # Re-measured every len(live) / 16 opens, not every open: with thousands of
+        # streams playing, measuring all of them per arrival made arrivals quadratic.
+        self._unmeasured += 1
+        if self._unmeasured < len(self._live) // _MEASURE_EVERY_SHARE:
+            return
+        self._unmeasured = 0
         still = []
         for entry in self._live:
             size = entry_size(entry)
@@ -288,6 +300,7 @@ class Journal:
             return len(self._entries)
 
 
+_MEASURE_EVERY_SHARE = 16
 _ENTRY_OVERHEAD = 1024  # headers, fields, the entry itself
 _FRAME_OVERHEAD = 128  # one FrameRecord and its floats
 
@@ -295,10 +308,7 @@ _FRAME_OVERHEAD = 128  # one FrameRecord and its floats
 def entry_size(entry: JournalEntry) -> int:
     """About how many bytes an entry holds: what it kept of the request, what it sent."""
     return (
-        _ENTRY_OVERHEAD
-        + entry.request_bytes
-        + len(entry.sent)
-        + _FRAME_OVERHEAD * len(entry.frames)
+        _ENTRY_OVERHEAD + entry.request_bytes + len(entry.sent) + _FRAME_OVERHEAD * len(entry.log)
     )
 
 

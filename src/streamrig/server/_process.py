@@ -5,6 +5,7 @@ private pipe: scenarios go in, journal entries (with the bytes sent) come back."
 from __future__ import annotations
 
 import contextlib
+import gc
 import socket
 import subprocess
 import sys
@@ -200,6 +201,7 @@ def _child(conn: Connection, sock: socket.socket | None) -> None:
         conn.recv()
         conn.send((False, error))
         return
+    gc.freeze()  # start-up's objects live as long as the child: no collection scans them
     registry, journal = server.state.registry, server.state.journal
     commands: dict[str, Callable[..., Any]] = {
         "port": lambda: server.port,
