@@ -5,7 +5,7 @@ it); `planned(scenario, provider)` gives a scenario's plan in the same form; `pa
 puts several timelines on one HTML page. A pure view of journal data.
 """
 
-from ._build import timeline
+from ._build import timeline, timelines
 from ._html import STYLE, fragment, page
 from ._model import Gap, Mark, Receipt, Row, Timeline
 from ._planned import planned
@@ -21,4 +21,5 @@ __all__ = [
     "page",
     "planned",
     "timeline",
+    "timelines",
 ]

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._errors import UsageError
 from ..checks import pair
 from ..checks._sent import SentEvent, carried, framed_events
 from ..probe import Probe
 from ..server import JournalEntry
 from ._model import Mark, Receipt, Row, Timeline
 
-__all__ = ["PREVIEW_CHARS", "event_name", "is_content", "place_fault", "preview", "timeline"]
+__all__ = [
+    "PREVIEW_CHARS",
+    "event_name",
+    "is_content",
+    "place_fault",
+    "preview",
+    "timeline",
+    "timelines",
+]
 
 PREVIEW_CHARS = 40
 _STEP = re.compile(r"\(step (\d+)\)$")
@@ -66,10 +76,13 @@ def _rows(
             received.setdefault(receipt.frame, receipt.at_s)
     struck: dict[int, list[str]] = {}
     for label in entry.faults:
-        struck.setdefault(_step(label, len(log)), []).append(label)
+        struck.setdefault(_step(label, len(log)), []).append(_STEP.sub("", label).strip())
     rows = []
+    body = bytes(entry.sent)
+    start = 0
     for index, (due, sent, size) in enumerate(zip(log.scheduled_s, log.sent_s, log.sizes)):
         events = by_frame.get(index, [])
+        raw, start = body[start : start + size], start + size
         rows.append(
             Row(
                 index=index,
@@ -77,13 +90,21 @@ def _rows(
                 sent_s=offset + sent,
                 size=size,
                 event=" ".join(event_name(e.data, e.event) for e in events),
-                preview=" ".join(preview(e.data) for e in events)[:PREVIEW_CHARS],
+                preview=_preview([e.data for e in events], raw),
                 content=any(is_content(e.data) for e in events),
                 faults=tuple(struck.get(index, ())),
                 received_s=received.get(index),
             )
         )
     return rows
+
+
+def _preview(events: Sequence[Any], raw: bytes) -> str:
+    """What the events carried; for none carrying anything readable, the frame's first line."""
+    text = " ".join(found for found in map(preview, events) if found)
+    if (not text and any(data is None for data in events)) or not events:
+        text = raw.strip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    return text[:PREVIEW_CHARS]
 
 
 def _receipts(
@@ -134,7 +155,7 @@ def event_name(data: Any, event: str | None) -> str:
             return name
         if "candidates" in data:
             return "candidates"
-    return "data" if data is not None else "unparsed"
+    return "data"
 
 
 def preview(data: Any) -> str:
@@ -156,3 +177,25 @@ def preview(data: Any) -> str:
         if isinstance(error, Mapping):
             return str(error.get("message") or error.get("type") or "error")
     return ""
+
+
+def timelines(entries: Sequence[JournalEntry], probes: Sequence[Probe[Any]] = ()) -> list[Timeline]:
+    """A timeline per entry, each with the probe that read it, if one of `probes` did: a
+    probe belongs to the last request that arrived before its first chunk. A probe that
+    cannot be paired with that request's frames is left out, and the timeline says why."""
+    chosen: dict[int, Probe[Any]] = {}
+    for given in probes:
+        if given.times:
+            before = [e for e in entries if e.time <= given.times[0]]
+            if before:
+                chosen[before[-1].id] = given
+    return [_with_probe(entry, chosen.get(entry.id)) for entry in entries]
+
+
+def _with_probe(entry: JournalEntry, probe: Probe[Any] | None) -> Timeline:
+    if probe is None:
+        return timeline(entry)
+    try:
+        return timeline(entry, probe)
+    except UsageError as error:
+        return dataclasses.replace(timeline(entry), probe_note=str(error))

@@ -42,6 +42,8 @@ def measures(tl: Timeline) -> list[str]:
     if tl.receipts:
         paired = sum(1 for r in tl.receipts if r.frame is not None)
         lines.append(f"client: {len(tl.receipts)} chunk(s) received, {paired} paired with frames")
+    if tl.probe_note:
+        lines.append(f"probe left out: {tl.probe_note}")
     return lines
 
 
