@@ -16,10 +16,9 @@ from ._model import Mark, Receipt, Row, Timeline
 
 __all__ = [
     "PREVIEW_CHARS",
+    "describe",
     "event_name",
-    "is_content",
     "place_fault",
-    "preview",
     "timeline",
     "timelines",
 ]
@@ -81,17 +80,17 @@ def _rows(
     body = bytes(entry.sent)
     start = 0
     for index, (due, sent, size) in enumerate(zip(log.scheduled_s, log.sent_s, log.sizes)):
-        events = by_frame.get(index, [])
         raw, start = body[start : start + size], start + size
+        name, text, content = describe([(e.data, e.event) for e in by_frame.get(index, ())], raw)
         rows.append(
             Row(
                 index=index,
                 due_s=offset + due,
                 sent_s=offset + sent,
                 size=size,
-                event=" ".join(event_name(e.data, e.event) for e in events),
-                preview=_preview([e.data for e in events], raw),
-                content=any(is_content(e.data) for e in events),
+                event=name,
+                preview=text,
+                content=content,
                 faults=tuple(struck.get(index, ())),
                 received_s=received.get(index),
             )
@@ -99,12 +98,22 @@ def _rows(
     return rows
 
 
-def _preview(events: Sequence[Any], raw: bytes) -> str:
-    """What the events carried; for none carrying anything readable, the frame's first line."""
-    text = " ".join(found for found in map(preview, events) if found)
-    if (not text and any(data is None for data in events)) or not events:
-        text = raw.strip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    return text[:PREVIEW_CHARS]
+def describe(events: Sequence[tuple[Any, str | None]], raw: bytes) -> tuple[str, str, bool]:
+    """A frame's event type(s), text preview, and whether it carries generated tokens (the
+    content the TTFT is measured to); a frame with nothing readable previews its first line."""
+    names, texts, content = [], [], False
+    for data, event in events:
+        names.append(event_name(data, event))
+        found = carried(data)
+        if found and found[1]:
+            content = True
+        text = found[1] if found else _note(data)
+        if text:
+            texts.append(text)
+    preview = " ".join(texts)
+    if not preview and (not events or any(data is None for data, _ in events)):
+        preview = raw.strip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    return " ".join(names), preview[:PREVIEW_CHARS], content
 
 
 def _receipts(
@@ -140,11 +149,6 @@ def _step(label: str, count: int) -> int:
     return min(int(found.group(1)), count) if found else 0
 
 
-def is_content(data: Any) -> bool:
-    found = carried(data)
-    return bool(found and found[1])
-
-
 def event_name(data: Any, event: str | None) -> str:
     """An event's type: the SSE `event:` name, else its data's `type` or `object`."""
     if event:
@@ -158,24 +162,21 @@ def event_name(data: Any, event: str | None) -> str:
     return "data"
 
 
-def preview(data: Any) -> str:
-    """The text an event carries, else a short note of what it is."""
-    found = carried(data)
-    if found:
-        return found[1]
-    if isinstance(data, Mapping):
-        for key in ("stop_reason", "finish_reason"):
-            nested = data.get("delta")
-            if isinstance(nested, Mapping) and nested.get(key):
-                return f"{key}={nested[key]}"
-        choices = data.get("choices")
-        if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
-            reason = choices[0].get("finish_reason")
-            if reason:
-                return f"finish_reason={reason}"
-        error = data.get("error")
-        if isinstance(error, Mapping):
-            return str(error.get("message") or error.get("type") or "error")
+def _note(data: Any) -> str:
+    """For an event carrying no text: why it ended, or its error's message."""
+    if not isinstance(data, Mapping):
+        return ""
+    delta = data.get("delta")
+    if isinstance(delta, Mapping) and delta.get("stop_reason"):
+        return f"stop_reason={delta['stop_reason']}"
+    choices = data.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+        reason = choices[0].get("finish_reason")
+        if reason:
+            return f"finish_reason={reason}"
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        return str(error.get("message") or error.get("type") or "error")
     return ""
 
 
