@@ -60,9 +60,10 @@ def test_text_has_a_line_per_frame_with_its_times_size_event_and_fault(server):
     assert "ping" in struck[0] and struck[0].endswith("!! ping after_events=4")
     assert tl.rows[4].event == "ping" and tl.rows[5].event == "ping"
     assert f"TTFT {tl.ttft_s * 1000:.1f} ms (server)" in lines[2 + len(tl.rows)]
-    assert (
-        lines[-1]
-        == f"ends: completed at {tl.ended_s * 1000:.1f} ms; faults: ping after_events=4 (before frame 4)"
+    last = tl.rows[-1]
+    assert lines[-1] == (
+        f"ends: completed after frame {last.index} (sent at {last.sent_s * 1000:.1f} ms); "
+        "faults: ping after_events=4 (before frame 4)"
     )
 
 
