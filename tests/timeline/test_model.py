@@ -9,7 +9,7 @@ import anthropic
 import pytest
 
 import streamrig
-from streamrig import MockServer, Outcome, UsageError, probe
+from streamrig import MockServer, Outcome, Rig, UsageError, probe
 from streamrig.scenario import Provider, scenario_from_mapping
 from streamrig.server import timeline_text
 from streamrig.timeline import planned, timelines
@@ -17,11 +17,12 @@ from tests.conftest import KEY
 from tests.timeline.runs import CLEAN, MESSAGES, RESET, TEXT, anthropic_run, chat_run, scenario
 
 SLOW = scenario("slow", timing={"ttft_ms": 10, "gap_ms": 60})
+SPLIT = scenario("split", faults=[{"split": {"every": 40}}])
 
 
 @pytest.fixture(scope="module")
 def server():
-    with MockServer([RESET, CLEAN, SLOW]) as running:
+    with MockServer([RESET, CLEAN, SLOW, SPLIT]) as running:
         yield running
 
 
@@ -73,8 +74,10 @@ def test_a_fault_is_marked_where_it_struck_and_the_ending_is_the_outcome(server)
     assert tl.ended_s == pytest.approx(mark.at_s)
 
 
-def test_client_receipts_pair_with_the_frames_carrying_their_text(server):
-    seen = anthropic_run(server, "clean")
+@pytest.mark.parametrize("name", ["clean", "split"])
+def test_client_receipts_pair_with_the_frames_carrying_their_text(server, name):
+    # "split" writes every 40 bytes: events span frames, and pair with the one ending them
+    seen = anthropic_run(server, name)
     tl = streamrig.timeline(server.journal.last(), seen)
     assert len(tl.receipts) == len(seen.times)
     by_index = {r.index: r for r in tl.rows}
@@ -191,3 +194,27 @@ def test_planned_holds_the_frames_streamrig_show_prints():
     assert tl.planned and tl.outcome == "reset"
     assert [m.label for m in tl.faults] == ["reset after_events=5"]
     assert "(planned)" in tl.text()
+
+
+def test_rig_timeline_is_the_last_request_with_the_probe_the_rig_made(server):
+    rig = Rig(server)
+    rig.reset()
+    anthropic_run(server, "clean")  # read without a rig probe: no receipts
+    with anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0) as client:
+        with client.messages.stream(
+            model="m",
+            max_tokens=50,
+            messages=MESSAGES,
+            extra_headers={"x-streamrig-scenario": "reset"},
+        ) as stream:
+            seen = rig.probe()
+            with pytest.raises(Exception, match="peer closed connection"):
+                for event in stream:
+                    seen.note(event)
+    tl = rig.timeline()
+    assert tl.request_id == server.journal.last().id and tl.outcome == "reset"
+    assert len(tl.receipts) == len(seen.times) > 0
+    first, second = rig.timelines()
+    assert first.receipts == () and second == tl
+    rig.reset()
+    assert rig.probes == []

@@ -31,9 +31,12 @@ def test_two_requests(anthropic_client, openai_client, streamrig):
 """
 
 
+INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+
+
 @pytest.fixture
 def project(pytester):
-    pytester.makeini("[pytest]\n")
+    pytester.makeini(INI)
     pytester.makepyfile(test_runs=textwrap.dedent(TESTS))
     return pytester
 
@@ -65,7 +68,7 @@ def test_failed_tests_get_a_page_whose_path_the_report_prints(project):
 
 def test_all_gives_every_test_a_page_from_the_ini_file(project):
     # If the ini file asks for every test's page
-    project.makeini("[pytest]\nstreamrig_html = out/tl\nstreamrig_html_when = all\n")
+    project.makeini(INI + "streamrig_html = out/tl\nstreamrig_html_when = all\n")
     project.runpytest().assert_outcomes(passed=1, failed=1)
     folder = project.path / "out" / "tl"
     pages = [name for name in _pages(folder) if name != "index.html"]
@@ -98,3 +101,14 @@ def test_pytest_html_report_carries_the_timeline(project):
     assert "reset after_events=5" in report
     page = next(p for p in (project.path / "tl").glob("test_runs*.html"))
     assert page.as_uri() in report
+
+
+def test_under_xdist_the_index_lists_every_worker_s_pages(project):
+    # If the tests run on two xdist workers
+    result = project.runpytest("-n", "2", "--streamrig-html", "tl", "--streamrig-html-when", "all")
+    result.assert_outcomes(passed=1, failed=1)
+    # Then the controller's index links the page each worker wrote
+    index = (project.path / "tl" / "index.html").read_text()
+    assert index.count("<li") == 2
+    assert "test_runs.py::test_broken</a> failed" in index
+    assert "test_runs.py::test_two_requests</a> passed" in index
