@@ -31,9 +31,12 @@ def chromium_path() -> str | None:
     return os.environ.get("STREAMRIG_CHROMIUM") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Chromium for the session (a `playwright.sync_api.Browser`)."""
+    """One headless Chromium per test module (a `playwright.sync_api.Browser`).
+
+    Not per session: Playwright's sync API keeps its event loop set as running on the
+    main thread while it is open, and the asyncio tests of later modules would fail."""
     executable = chromium_path()
     if executable is None:
         message = "Chromium is not installed: `make browser` installs Debian's package"
