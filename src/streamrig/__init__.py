@@ -20,6 +20,10 @@ from ._errors import (
 from ._version import __version__
 from .probe import Probe, probe  # eager: `streamrig.probe` is the function, not the module
 
+# Eager too: `streamrig.timeline` is the function, and the package's own import would
+# otherwise bind the name to the module.
+from .timeline import Timeline, timeline
+
 if TYPE_CHECKING:
     from . import checks
     from .rig import Played, Rig
@@ -42,6 +46,7 @@ __all__ = [
     "Shape",
     "ShapeLevel",
     "StreamrigError",
+    "Timeline",
     "UnsupportedFeature",
     "UsageError",
     "__version__",
@@ -49,6 +54,7 @@ __all__ = [
     "load_scenarios",
     "probe",
     "shapes",
+    "timeline",
 ]
 
 # public name -> the module that defines it (None: the name is that submodule)
