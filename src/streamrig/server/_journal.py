@@ -6,7 +6,7 @@ import bisect
 import enum
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, overload
 
@@ -106,6 +106,7 @@ class JournalEntry:
     bytes_sent: int = 0
     request_bytes: int = 0  # size of the request body as it arrived
     sent: bytearray = field(default_factory=bytearray, repr=False)  # the body as written
+    ended_at: float | None = None  # when the server finished with it, seconds since the epoch
 
     @property
     def frames(self) -> list[FrameRecord]:
@@ -156,6 +157,23 @@ class Journal:
         self._sizes: dict[int, int] = {}  # entry id -> its size when last measured
         self._live: list[JournalEntry] = []  # entries still growing (measured again)
         self._bytes = 0
+        # Called on the server's thread as each entry opens and as it finishes (the live page).
+        self._watchers: tuple[Callable[[JournalEntry], None], ...] = ()
+
+    def watch(self, callback: Callable[[JournalEntry], None]) -> Callable[[], None]:
+        """Call `callback(entry)` as each entry opens and finishes; returns the unwatch call."""
+        self._watchers = (*self._watchers, callback)
+
+        def unwatch() -> None:
+            self._watchers = tuple(w for w in self._watchers if w is not callback)
+
+        return unwatch
+
+    def finish(self, entry: JournalEntry) -> None:
+        """The server is done with `entry`: note when, and tell the watchers."""
+        entry.ended_at = time.time()
+        for callback in self._watchers:
+            callback(entry)
 
     def open(self, **fields: Any) -> JournalEntry:
         with self._lock:
@@ -165,6 +183,8 @@ class Journal:
             if self.max_bytes is not None:
                 self._live.append(entry)
             self._trim()
+        for callback in self._watchers:
+            callback(entry)
         return entry
 
     def _trim(self) -> None:
