@@ -148,6 +148,8 @@ async def _events(request: web.Request) -> web.StreamResponse:
         if backlog:
             wake.set()
         await _follow(response, dirty, wake)
+    except ConnectionResetError:  # the page went away between two writes
+        pass
     finally:
         unwatch()
     return response
