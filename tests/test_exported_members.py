@@ -15,6 +15,7 @@ MODULES = [
     "streamrig.server",
     "streamrig.sse",
     "streamrig.battery",
+    "streamrig.timeline",
 ]
 
 

@@ -14,6 +14,7 @@ from .probe import Probe, probe
 from .rig import Played, Rig
 from .scenario import Provider, Scenario, Shape, ShapeLevel, load_scenarios
 from .server import Journal, JournalEntry, MockServer, Outcome, shapes
+from .timeline import Timeline, timeline
 
 __all__ = [
     "CheckFailed",
@@ -31,6 +32,7 @@ __all__ = [
     "Shape",
     "ShapeLevel",
     "StreamrigError",
+    "Timeline",
     "UnsupportedFeature",
     "UsageError",
     "__version__",
@@ -38,4 +40,5 @@ __all__ = [
     "load_scenarios",
     "probe",
     "shapes",
+    "timeline",
 ]

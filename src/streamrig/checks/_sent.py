@@ -19,6 +19,7 @@ __all__ = [
     "SentEvent",
     "carried",
     "ended_early",
+    "framed_events",
     "journal_of",
     "last_stream",
     "sent_events",
@@ -61,15 +62,24 @@ def last_stream(source: JournalSource, *, include_errors: bool = False) -> Journ
 
 def sent_events(entry: JournalEntry) -> list[SentEvent]:
     """The events of a streamed answer, each with the time its last byte was written."""
+    return [event for _, event in framed_events(entry)]
+
+
+def framed_events(entry: JournalEntry) -> list[tuple[int, SentEvent]]:
+    """`sent_events`, each with the index of the frame that completed it."""
     decoder = StreamDecoder()  # SSE, or a streamed JSON array (Gemini without alt=sse)
-    events: list[SentEvent] = []
+    events: list[tuple[int, SentEvent]] = []
     offset = 0
     data = bytes(entry.sent)
-    for frame in entry.frames:
-        chunk = data[offset : offset + frame.size]
-        offset += frame.size
-        at = (entry.started_at or entry.time) + frame.sent_s
-        events.extend(SentEvent(_parsed(e.data), e.event, at) for e in decoder.decode(chunk))
+    log = entry.log
+    start = entry.started_at or entry.time
+    for index, (size, sent_s) in enumerate(zip(log.sizes, log.sent_s, strict=True)):
+        chunk = data[offset : offset + size]
+        offset += size
+        at = start + sent_s
+        events.extend(
+            (index, SentEvent(_parsed(e.data), e.event, at)) for e in decoder.decode(chunk)
+        )
     return events
 
 

@@ -1,0 +1,24 @@
+"""Timelines: one request as it played, frame by frame, as text, SVG or a self-contained page.
+
+`timeline(entry, probe)` reads a journal entry (and the probe of the client that read
+it); `planned(scenario, provider)` gives a scenario's plan in the same form; `page()`
+puts several timelines on one HTML page. A pure view of journal data.
+"""
+
+from ._build import timeline
+from ._html import STYLE, fragment, page
+from ._model import Gap, Mark, Receipt, Row, Timeline
+from ._planned import planned
+
+__all__ = [
+    "STYLE",
+    "Gap",
+    "Mark",
+    "Receipt",
+    "Row",
+    "Timeline",
+    "fragment",
+    "page",
+    "planned",
+    "timeline",
+]
