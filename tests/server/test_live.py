@@ -14,6 +14,7 @@ import httpx2 as httpx
 import pytest
 from click.testing import CliRunner
 
+import streamrig
 from streamrig import MockServer
 from streamrig.cli import main
 from streamrig.server._live import wants_html
@@ -229,7 +230,8 @@ def test_the_event_stream_is_closed_to_other_sites(fresh):
 
 def test_a_scenarios_plan_is_what_streamrig_show_prints(fresh):
     answer = httpx.get(
-        fresh.url + "/_streamrig/scenarios/tool_after_text/timeline?provider=openai-chat"
+        fresh.url
+        + "/_streamrig/scenarios/tool_after_text/timeline?provider=openai-chat&format=text"
     )
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
     shown = CliRunner().invoke(
@@ -299,3 +301,43 @@ def test_curl_lines_for_every_endpoint_stream(fresh, provider):
         True,
         "completed",
     )
+
+
+def test_a_requests_timeline_is_a_page_or_text_and_bad_ids_are_404_json(fresh):
+    anthropic.Anthropic(base_url=fresh.url, api_key="t").messages.create(
+        model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
+    )
+    entry = fresh.journal.last()
+    url = f"{fresh.url}/_streamrig/journal/{entry.id}/timeline"
+    page = httpx.get(url)
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.text == streamrig.timeline(entry).html()
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    text = httpx.get(url + "?format=text")
+    assert text.headers["content-type"].startswith("text/plain")
+    assert text.text == streamrig.timeline(entry).text()
+    for bad in ("999999", "0", "abc", "-1", "1.5"):
+        answer = httpx.get(f"{fresh.url}/_streamrig/journal/{bad}/timeline")
+        assert answer.status_code == 404, bad
+        assert answer.headers["content-type"].startswith("application/json")
+        message = answer.json()["error"]["message"]
+        assert f"no journal entry {bad!r}" in message and f"ids {entry.id} to {entry.id}" in message
+    wrong = httpx.get(url + "?format=pdf")
+    assert wrong.status_code == 400 and "pdf" in wrong.json()["error"]["message"]
+
+
+def test_a_scenarios_plan_page_holds_each_turn_planned(fresh):
+    from streamrig.timeline import planned
+
+    answer = httpx.get(fresh.url + "/_streamrig/scenarios/long_text/timeline")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    plan = planned(fresh.state.registry.get("long_text"), "anthropic", seed=7, speed=0)
+    assert answer.text.count('class="srt-request"') == 1
+    assert plan.svg() in answer.text
+    turns = {
+        "name": "two_turns",
+        "turns": [{"reply": [{"text": "first"}]}, {"reply": [{"text": "second"}]}],
+    }
+    httpx.post(fresh.url + "/_streamrig/scenarios", json=turns).raise_for_status()
+    both = httpx.get(fresh.url + "/_streamrig/scenarios/two_turns/timeline")
+    assert both.text.count('class="srt-request"') == 2

@@ -21,7 +21,7 @@ from ._curl import curl_line, curl_provider
 from ._guard import cross_origin
 from ._journal import JournalEntry
 from ._select import UnknownScenario
-from ._show import show_text
+from ._show import show_parts, show_text
 from ._state import STATE_KEY
 
 __all__ = ["EVENTS_PATH", "add_live_routes", "entry_summary", "wants_html"]
@@ -53,6 +53,7 @@ def add_live_routes(app: web.Application, otherwise: Handler) -> None:
 
     app.router.add_get(f"{PREFIX}/", page)
     app.router.add_get(EVENTS_PATH, _events)
+    app.router.add_get(f"{PREFIX}/journal/{{id}}/timeline", _entry_timeline)
     app.router.add_get(f"{PREFIX}/scenarios/{{name:.+}}/timeline", _scenario_timeline)
 
 
@@ -180,23 +181,64 @@ async def _follow(
         await response.write(b"".join(_event(entry, now) for entry in changed.values()))
 
 
+async def _entry_timeline(request: web.Request) -> web.Response:
+    """One request's timeline: a self-contained page, or `?format=text` a table."""
+    from ..timeline import timeline  # the page's own import: serving needs none of it
+
+    journal = request.app[STATE_KEY].journal
+    given = request.match_info["id"]
+    entries, _ = journal.page(int(given) - 1, 1) if given.isdigit() and int(given) else ([], 0)
+    if not entries or entries[0].id != int(given):
+        held = journal.entries()
+        span = f"ids {held[0].id} to {held[-1].id}" if held else "no entries"
+        return _not_found(f"no journal entry {given!r}: the journal holds {span}")
+    entry, fmt = entries[0], request.query.get("format", "html")
+    if fmt not in ("html", "text"):
+        return _bad_query(f"format must be html or text, not {fmt!r}")
+    # Thousands of frames take a while to draw: off the loop, so streams keep their pace.
+    drawn = await asyncio.get_running_loop().run_in_executor(
+        None, lambda: timeline(entry).html() if fmt == "html" else timeline(entry).text()
+    )
+    return _drawn(drawn, fmt)
+
+
 async def _scenario_timeline(request: web.Request) -> web.Response:
-    """A scenario's plan as `streamrig show` prints it (`?provider=`: which endpoint)."""
+    """A scenario's plan (`?provider=`: on which endpoint): a page, or `?format=text`
+    what `streamrig show` prints."""
+    from ..timeline import page, planned
+
     state = request.app[STATE_KEY]
     name = request.match_info["name"]
     try:
         scenario = state.registry.get(name)
     except UnknownScenario as error:
         return _not_found(str(error))
+    fmt, seed = request.query.get("format", "html"), state.seed or 0
     try:
         provider = Provider(request.query.get("provider") or curl_provider(scenario).value)
-        text = show_text(scenario, provider, seed=state.seed or 0, speed=state.speed)
+        if fmt == "text":
+            return _drawn(show_text(scenario, provider, seed=seed, speed=state.speed) + "\n", fmt)
+        if fmt != "html":
+            raise ValueError(f"format must be html or text, not {fmt!r}")
+        parts = show_parts(scenario, provider)
+        plans = [planned(p, provider, seed=seed, speed=state.speed) for _, p in parts]
+        return _drawn(page(plans, f"streamrig plan: {parts[0][0].lstrip('# ')}"), fmt)
     except (ValueError, StreamrigError) as error:
-        return web.json_response(
-            {"error": {"type": "bad_query", "message": str(error), "problems": [str(error)]}},
-            status=400,
-        )
-    return web.Response(text=text + "\n", content_type="text/plain")
+        return _bad_query(str(error))
+
+
+def _drawn(text: str, fmt: str) -> web.Response:
+    if fmt == "text":
+        return web.Response(text=text, content_type="text/plain")
+    response = web.Response(text=text, content_type="text/html")
+    response.headers["content-security-policy"] = _CSP
+    return response
+
+
+def _bad_query(message: str) -> web.Response:
+    return web.json_response(
+        {"error": {"type": "bad_query", "message": message, "problems": [message]}}, status=400
+    )
 
 
 def _not_found(message: str) -> web.Response:
