@@ -307,6 +307,7 @@ From Python:
       for text in stream.text_stream:
           print(text, end="", flush=True)
 
+Live page (open it in a browser): {url}/_streamrig/
 Journal: {url}/_streamrig/journal    Ctrl+C stops.""".replace("\n", "\n", -1)
 
 

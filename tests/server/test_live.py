@@ -341,3 +341,17 @@ def test_a_scenarios_plan_page_holds_each_turn_planned(fresh):
     httpx.post(fresh.url + "/_streamrig/scenarios", json=turns).raise_for_status()
     both = httpx.get(fresh.url + "/_streamrig/scenarios/two_turns/timeline")
     assert both.text.count('class="srt-request"') == 2
+
+
+def test_serve_prints_the_pages_url_and_it_serves_the_page():
+    from tests.test_serve_signals import start
+
+    process, url, banner = start()
+    try:
+        (line,) = [line for line in banner.splitlines() if line.startswith("Live page")]
+        assert line == f"Live page (open it in a browser): {url}/_streamrig/"
+        page = httpx.get(line.rsplit(" ", 1)[1], headers={"accept": BROWSER_ACCEPT})
+        assert page.status_code == 200 and "<title>streamrig: live</title>" in page.text
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
