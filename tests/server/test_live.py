@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import streamrig
 from streamrig import MockServer
 from streamrig.cli import main
-from streamrig.server._live import wants_html
+from streamrig.server._live import entry_summary, wants_html
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # What `GET /_streamrig/` answered before the page, and still answers anything not a browser.
@@ -355,3 +355,22 @@ def test_serve_prints_the_pages_url_and_it_serves_the_page():
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_the_readme_live_page_section_shows_real_events_and_committed_pictures():
+    from tests.readme import README, section, snippets
+
+    text = section("## Live page")
+    for picture in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
+        assert (README.parent / picture).stat().st_size > 10_000, picture
+    (example,) = snippets("## Live page", "text")
+    event, event_id, data = example.splitlines()
+    assert (event, event_id) == ("event: entry", "id: 3")
+    shown = json.loads(data.removeprefix("data: "))
+    with MockServer(speed=0) as server:
+        anthropic.Anthropic(base_url=server.url, api_key="t").messages.create(
+            model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
+        )
+        real = entry_summary(server.journal.last())
+    assert list(shown) == list(real)
+    assert {k: type(v) for k, v in shown.items()} == {k: type(v) for k, v in real.items()}
