@@ -374,3 +374,32 @@ def test_the_readme_live_page_section_shows_real_events_and_committed_pictures()
         real = entry_summary(server.journal.last())
     assert list(shown) == list(real)
     assert {k: type(v) for k, v in shown.items()} == {k: type(v) for k, v in real.items()}
+
+
+def test_a_request_still_playing_has_its_timeline_as_it_stands():
+    with MockServer() as fresh:
+        playing_timeline(fresh)
+
+
+def playing_timeline(fresh):
+    body = {
+        "model": "m",
+        "max_tokens": 50,
+        "stream": True,
+        "messages": [{"role": "user", "content": "x"}],
+    }
+    with httpx.stream(
+        "POST", fresh.url + "/s/stalled_stream/v1/messages", json=body, timeout=30
+    ) as held:
+        next(held.iter_bytes())  # the server holds the stream silent from here on
+        entry = fresh.journal.entries()[-1]
+        deadline = time.monotonic() + 5
+        while not entry.faults and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert entry.ended_at is None
+        text = httpx.get(f"{fresh.url}/_streamrig/journal/{entry.id}/timeline?format=text")
+        page = httpx.get(f"{fresh.url}/_streamrig/journal/{entry.id}/timeline")
+        assert text.status_code == page.status_code == 200
+        assert f"frames={len(entry.frames)}" in text.text
+        assert "<svg" in page.text
+    assert fresh.journal.last().outcome.value == "stalled"

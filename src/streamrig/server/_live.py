@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import json
 import time
@@ -19,7 +20,7 @@ from ..scenario import Provider, Scenario
 from ._admin import PREFIX, describe
 from ._curl import curl_line, curl_provider
 from ._guard import cross_origin
-from ._journal import JournalEntry
+from ._journal import FrameLog, JournalEntry
 from ._select import UnknownScenario
 from ._show import show_parts, show_text
 from ._state import STATE_KEY
@@ -192,7 +193,7 @@ async def _entry_timeline(request: web.Request) -> web.Response:
         held = journal.entries()
         span = f"ids {held[0].id} to {held[-1].id}" if held else "no entries"
         return _not_found(f"no journal entry {given!r}: the journal holds {span}")
-    entry, fmt = entries[0], request.query.get("format", "html")
+    entry, fmt = _as_it_stands(entries[0]), request.query.get("format", "html")
     if fmt not in ("html", "text"):
         return _bad_query(f"format must be html or text, not {fmt!r}")
     # Thousands of frames take a while to draw: off the loop, so streams keep their pace.
@@ -200,6 +201,22 @@ async def _entry_timeline(request: web.Request) -> web.Response:
         None, lambda: timeline(entry).html() if fmt == "html" else timeline(entry).text()
     )
     return _drawn(drawn, fmt)
+
+
+def _as_it_stands(entry: JournalEntry) -> JournalEntry:
+    """A copy of an entry still playing, taken on the server's thread (the player goes on
+    appending to the original while the timeline is drawn on another)."""
+    if entry.ended_at is not None:
+        return entry
+    log = FrameLog()
+    log.scheduled_s, log.sent_s, log.sizes = (
+        list(entry.log.scheduled_s),
+        list(entry.log.sent_s),
+        list(entry.log.sizes),
+    )
+    return dataclasses.replace(
+        entry, log=log, sent=bytearray(entry.sent), faults=list(entry.faults)
+    )
 
 
 async def _scenario_timeline(request: web.Request) -> web.Response:
