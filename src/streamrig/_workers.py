@@ -197,7 +197,7 @@ async def _merged_events(request: web.Request) -> web.StreamResponse:
 
 
 async def _relay(request: web.Request, pid: int, port: int, merged: asyncio.Queue[bytes]) -> None:
-    """One worker's events into `merged`, each entry's data tagged with the worker's pid."""
+    """One worker's events into `merged`, each one's data tagged with the worker's pid."""
     timeout = ClientTimeout(total=None, sock_connect=10)
     url = f"http://127.0.0.1:{port}{request.path_qs}"
     async with (
@@ -211,13 +211,14 @@ async def _relay(request: web.Request, pid: int, port: int, merged: asyncio.Queu
                 name, _, value = line.partition(": ")
                 fields[name] = value
                 continue
-            if "data" in fields and fields.get("event") == "entry":
+            if "data" in fields and fields.get("event") in ("entry", "cleared"):
                 data = json.loads(fields["data"])
                 data["worker"] = pid
                 text = json.dumps(data, separators=(",", ":"))
-                merged.put_nowait(
-                    f"event: entry\nid: {pid}:{data['id']}\ndata: {text}\n\n".encode()
-                )
+                named = f"event: {fields['event']}\n"
+                if "id" in data:
+                    named += f"id: {pid}:{data['id']}\n"
+                merged.put_nowait(f"{named}data: {text}\n\n".encode())
             fields = {}
 
 

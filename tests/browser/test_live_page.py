@@ -147,3 +147,16 @@ def test_a_page_of_another_origin_cannot_read_the_journal_events(server, page):
             server.url + "/_streamrig/journal/events",
         )
     assert outcome == "refused"
+
+
+def test_rows_the_journal_forgot_are_greyed_out(server, page):
+    open_live(page, server)
+    ask(server.url, "short_text")
+    rows = page.locator("#requests tbody tr")
+    expect(rows.first.locator(".outcome")).to_have_text("completed", timeout=PAGE_LOADS)
+    assert httpx.delete(server.url + "/_streamrig/journal").status_code == 204
+    expect(rows.first).to_have_class("forgotten", timeout=PAGE_LOADS)
+    assert rows.evaluate_all("rows => rows.every(row => row.classList.contains('forgotten'))")
+    ask(server.url, "short_text")
+    expect(rows.first.locator(".outcome")).to_have_text("completed", timeout=PAGE_LOADS)
+    assert "forgotten" not in (rows.first.get_attribute("class") or "")

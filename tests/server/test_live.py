@@ -391,7 +391,8 @@ def playing_timeline(fresh):
     with httpx.stream(
         "POST", fresh.url + "/s/stalled_stream/v1/messages", json=body, timeout=30
     ) as held:
-        next(held.iter_bytes())  # the server holds the stream silent from here on
+        chunks = held.iter_bytes()
+        next(chunks)  # the server holds the stream silent from here on
         entry = fresh.journal.entries()[-1]
         deadline = time.monotonic() + 5
         while not entry.faults and time.monotonic() < deadline:
@@ -403,3 +404,19 @@ def playing_timeline(fresh):
         assert f"frames={len(entry.frames)}" in text.text
         assert "<svg" in page.text
     assert fresh.journal.last().outcome.value == "stalled"
+
+
+def test_clearing_the_journal_is_an_event_even_from_another_thread(fresh):
+    events = Events(fresh.url)
+    try:
+        ask = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+        httpx.post(fresh.url + "/v1/messages", json=ask).raise_for_status()
+        events.until(lambda data: data.get("done"))
+        fresh.reset()  # on this thread, not the server's
+        seen = events.until(lambda data: "id" not in data)
+        assert seen[-1] == ("cleared", "", {})
+        httpx.post(fresh.url + "/v1/messages", json=ask).raise_for_status()
+        after = events.until(lambda data: data.get("done"))
+    finally:
+        events.close()
+    assert after[-1][2]["id"] == fresh.journal.last().id

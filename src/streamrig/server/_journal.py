@@ -157,11 +157,13 @@ class Journal:
         self._sizes: dict[int, int] = {}  # entry id -> its size when last measured
         self._live: list[JournalEntry] = []  # entries still growing (measured again)
         self._bytes = 0
-        # Called on the server's thread as each entry opens and as it finishes (the live page).
-        self._watchers: tuple[Callable[[JournalEntry], None], ...] = ()
+        # Called as each entry opens and as it finishes (on the server's thread), and with
+        # None when the journal is cleared (on the caller's): the live page.
+        self._watchers: tuple[Callable[[JournalEntry | None], None], ...] = ()
 
-    def watch(self, callback: Callable[[JournalEntry], None]) -> Callable[[], None]:
-        """Call `callback(entry)` as each entry opens and finishes; returns the unwatch call."""
+    def watch(self, callback: Callable[[JournalEntry | None], None]) -> Callable[[], None]:
+        """Call `callback(entry)` as each entry opens and finishes, `callback(None)` when the
+        journal is cleared; returns the call that stops it."""
         self._watchers = (*self._watchers, callback)
 
         def unwatch() -> None:
@@ -227,6 +229,8 @@ class Journal:
             self._sizes.clear()
             self._live.clear()
             self._bytes = 0
+        for callback in self._watchers:
+            callback(None)
 
     def page(self, since: int = 0, limit: int | None = None) -> tuple[list[JournalEntry], bool]:
         """Entries with an id above `since`, oldest first, at most `limit`; and whether more follow."""

@@ -31,6 +31,7 @@ EVENTS_PATH = f"{PREFIX}/journal/events"
 BACKLOG = 500  # entries sent to a page as it connects (the page keeps as many rows)
 PROGRESS_S = 0.5  # how often a page hears how the requests under way are going
 KEEPALIVE_S = 15.0
+_CLEARED = 0  # the key that says "the journal was cleared" (entry ids start at 1)
 # The page and the timelines load nothing from anywhere: no network but this server.
 _CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -114,7 +115,7 @@ def _progress_key(entry: JournalEntry) -> tuple[Any, ...]:
 async def _events(request: web.Request) -> web.StreamResponse:
     """`text/event-stream`: an `entry` event for each request as it opens, while it plays
     (every half second, when something changed) and when it finishes; first the newest
-    entries the journal holds."""
+    entries the journal holds. A `cleared` event when the journal is cleared."""
     if cross_origin(request):
         return web.json_response(
             {
@@ -127,12 +128,24 @@ async def _events(request: web.Request) -> web.StreamResponse:
             status=403,
         )
     journal = request.app[STATE_KEY].journal
-    dirty: dict[int, JournalEntry] = {}
+    dirty: dict[int, JournalEntry | None] = {}
     wake = asyncio.Event()
+    loop = asyncio.get_running_loop()
 
-    def note(entry: JournalEntry) -> None:
-        dirty[entry.id] = entry
+    def changed(entry: JournalEntry | None) -> None:
+        if entry is None:  # cleared: say so before any entry that follows
+            dirty.clear()
+            dirty[_CLEARED] = None
+        else:
+            dirty[entry.id] = entry
         wake.set()
+
+    def note(entry: JournalEntry | None) -> None:
+        # Entries open and finish on this loop; a test may clear the journal from its own thread.
+        if _running_loop() is loop:
+            changed(entry)
+        else:
+            loop.call_soon_threadsafe(changed, entry)
 
     unwatch = journal.watch(note)
     try:
@@ -157,8 +170,15 @@ async def _events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 async def _follow(
-    response: web.StreamResponse, dirty: dict[int, JournalEntry], wake: asyncio.Event
+    response: web.StreamResponse, dirty: dict[int, JournalEntry | None], wake: asyncio.Event
 ) -> None:
     under_way: dict[int, tuple[JournalEntry, tuple[Any, ...]]] = {}
     while True:
@@ -167,19 +187,25 @@ async def _follow(
         wake.clear()
         changed = dict(dirty)
         dirty.clear()
+        cleared = changed.pop(_CLEARED, False) is None
+        if cleared:
+            under_way.clear()
         for key, (entry, seen) in list(under_way.items()):
             if key not in changed and _progress_key(entry) != seen:
                 changed[key] = entry
-        if not changed:
+        if not changed and not cleared:
             await response.write(b": keep-alive\n\n")
             continue
         now = time.time()
-        for key, entry in changed.items():
-            if entry.ended_at is None:
-                under_way[key] = (entry, _progress_key(entry))
+        events = [b"event: cleared\ndata: {}\n\n"] if cleared else []
+        for key, found in changed.items():
+            assert found is not None
+            if found.ended_at is None:
+                under_way[key] = (found, _progress_key(found))
             else:
                 under_way.pop(key, None)
-        await response.write(b"".join(_event(entry, now) for entry in changed.values()))
+            events.append(_event(found, now))
+        await response.write(b"".join(events))
 
 
 async def _entry_timeline(request: web.Request) -> web.Response:
