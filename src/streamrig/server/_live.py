@@ -205,6 +205,8 @@ async def _follow(
             else:
                 under_way.pop(key, None)
             events.append(_event(found, now))
+        while len(under_way) > BACKLOG:  # the page shows as many rows: follow the newest
+            del under_way[next(iter(under_way))]
         await response.write(b"".join(events))
 
 
