@@ -9,6 +9,7 @@ scenario.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import socket
 import sys
 from collections.abc import Callable, Generator, Iterator
@@ -24,6 +25,7 @@ from ._errors import UsageError
 from .rig import Played, Rig
 from .scenario import Scenario, bundled_path
 from .server import ProcessServer
+from .timeline import STYLE, clear_pages, fragment, write_index, write_test_page
 
 __all__ = ["StreamrigSettings"]
 
@@ -45,6 +47,8 @@ class StreamrigSettings:
     bundled: bool
     lenient: bool = False
     server: str = "thread"
+    html_dir: Path | None = None
+    html_when: str = "failed"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -110,6 +114,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "Where the session's server runs: thread (in the test's process; the default) or "
             "process (its own process: a busy test cannot make its frames late; ~0.5 s to start).",
             {"choices": ("thread", "process")},
+            "string",
+        ),
+        (
+            "html",
+            "Write a timeline page per test (every request it made) and an index.html into DIR.",
+            {"metavar": "DIR"},
+            "string",
+        ),
+        (
+            "html-when",
+            "Which tests get a timeline page (--streamrig-html) or pytest-html attachment: "
+            "failed (the default) or all.",
+            {"choices": ("failed", "all")},
             "string",
         ),
     ]
@@ -188,7 +205,21 @@ def _merge_settings(config: pytest.Config) -> StreamrigSettings:
         bundled=not pick("no_bundled"),
         lenient=bool(pick("lenient")),
         server=str(pick("server") or "thread"),
+        html_dir=_html_dir(config),
+        html_when=str(pick("html_when") or "failed"),
     )
+
+
+def _html_dir(config: pytest.Config) -> Path | None:
+    # Precedence: the command line (relative to where pytest was run) > the ini file
+    # (relative to the ini file's folder) > none.
+    given = config.getoption("streamrig_html")
+    if given:
+        return Path(config.invocation_params.dir, given).resolve()
+    ini = config.getini("streamrig_html")
+    if ini:
+        return Path(config.inipath.parent if config.inipath else config.rootpath, ini).resolve()
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -408,7 +439,53 @@ def pytest_runtest_makereport(
     shaped = item.stash.get(_SHAPE, None)
     if shaped is not None and report.failed:
         report.sections.append(("streamrig shape", _shape_text(rig, *shaped)))
+    settings = settings_of(item.config)
+    if settings.html_when == "all" or report.failed:
+        _timelines(item, report, rig, settings)
     return report
+
+
+def _timelines(
+    item: pytest.Item, report: pytest.TestReport, rig: Rig, settings: StreamrigSettings
+) -> None:
+    """The test's timeline page (its path in the report) and the pytest-html attachment."""
+    html_plugin = item.config.pluginmanager.getplugin("html")
+    if settings.html_dir is None and html_plugin is None:
+        return
+    made = rig.timelines()
+    if settings.html_dir is not None:
+        path = write_test_page(settings.html_dir, item.nodeid, report.outcome, made)
+        report.sections.append(("streamrig timeline", str(path)))
+    if html_plugin is not None:
+        extras = importlib.import_module("pytest_html.extras")
+        fragments = "".join(fragment(tl, table=False) for tl in made)
+        attached = report.__dict__.setdefault("extras", [])
+        attached.append(extras.html(f'<div class="srt"><style>{STYLE}</style>{fragments}</div>'))
+        if settings.html_dir is not None:
+            attached.append(extras.url(path.as_uri(), name="streamrig timeline"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    folder = settings_of(session.config).html_dir
+    if folder is not None and not hasattr(session.config, "workerinput"):
+        clear_pages(folder)  # the pages of an earlier run would be listed as this one's
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    folder = settings_of(session.config).html_dir
+    if folder is not None and not hasattr(session.config, "workerinput"):
+        index = write_index(folder)
+        if index is not None:
+            session.config.stash[_INDEX] = index
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    index = config.stash.get(_INDEX, None)
+    if index is not None:
+        terminalreporter.write_line(f"streamrig: timelines in {index}")
+
+
+_INDEX = pytest.StashKey[Path]()
 
 
 def _shape_text(rig: Rig, variant: Scenario, seed: int, overridden: bool) -> str:

@@ -16,6 +16,7 @@ from .providers import EncodeContext, wire_format
 from .record import Redactor, write_cassette
 from .scenario import SCENARIO_SUFFIXES, Provider, Scenario, collect_scenarios, with_overrides
 from .server import Journal, MockServer, PassThrough, final_message
+from .timeline import Timeline, timeline, timelines
 
 __all__ = ["RECORD_MODES", "Played", "Rig"]
 
@@ -44,6 +45,7 @@ class Rig:
         self.server = server
         self.scenario_dirs = list(scenario_dirs)
         self.check = Checks(server)
+        self.probes: list[Probe[Any]] = []  # made by `probe()` since the last reset
 
     @property
     def url(self) -> str:
@@ -74,6 +76,7 @@ class Rig:
 
     def reset(self) -> None:
         self.server.reset()
+        self.probes.clear()
 
     def play(self, scenario: str | Path | Scenario | Mapping[str, Any], **overrides: Any) -> Played:
         """Answer every request that names no scenario with this one, changed by `overrides`.
@@ -121,8 +124,23 @@ class Rig:
 
     def probe(self, source: Any = None) -> Probe[Any]:
         """Wrap the client's stream (sync or async), or with no source note chunks with
-        `probe.note(item)` / `on_token=probe`, to time each chunk: see `check.timing`."""
-        return probe(source)
+        `probe.note(item)` / `on_token=probe`, to time each chunk: see `check.timing`.
+        The rig keeps it, so its timelines show when the client received each chunk."""
+        made = probe(source)
+        self.probes.append(made)
+        return made
+
+    def timeline(self, probe: Probe[Any] | None = None) -> Timeline:
+        """The timeline of the last request (see `streamrig.timeline`), with `probe`, else
+        with the probe made by `probe()` that read it, if any."""
+        entry = self.journal.last()
+        if probe is not None:
+            return timeline(entry, probe)
+        return timelines([entry], self.probes)[0]
+
+    def timelines(self) -> list[Timeline]:
+        """A timeline per request since the last reset, each with the probe that read it."""
+        return timelines(self.journal.settled(), self.probes)
 
     def _find(self, scenario: str | Path | Scenario | Mapping[str, Any]) -> Scenario:
         """A loaded scenario, a path, a mapping or a Scenario; else a name in the folders."""

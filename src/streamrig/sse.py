@@ -8,6 +8,7 @@ lines join with a newline, and an event is dispatched on a blank line.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ def encode_event(data: Any, event: str | None = None) -> bytes:
     return (head + lines + "\n").encode("utf-8")
 
 
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -84,24 +86,17 @@ class SSEDecoder:
         return events
 
     def _take_lines(self) -> list[str]:
-        lines: list[str] = []
         buf = self._bytes
         if self._pending_cr and buf.startswith(b"\n"):
             buf = buf[1:]  # the LF of a CRLF that was cut between two chunks
         self._pending_cr = False
+        lines: list[str] = []
         start = 0
-        i = 0
-        while i < len(buf):
-            byte = buf[i]
-            if byte in (0x0A, 0x0D):
-                lines.append(buf[start:i].decode("utf-8", errors="replace"))
-                if byte == 0x0D:
-                    if i + 1 == len(buf):
-                        self._pending_cr = True
-                    elif buf[i + 1] == 0x0A:
-                        i += 1
-                start = i + 1
-            i += 1
+        for end in _LINE_END.finditer(buf):  # a C scan: most chunks hold a few long lines
+            lines.append(buf[start : end.start()].decode("utf-8", errors="replace"))
+            start = end.end()
+        if start and buf[start - 1] == 0x0D and start == len(buf):
+            self._pending_cr = True  # a CR at the very end: its LF may come next
         self._bytes = buf[start:]
         return lines
 

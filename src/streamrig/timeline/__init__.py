@@ -5,7 +5,8 @@ it); `planned(scenario, provider)` gives a scenario's plan in the same form; `pa
 puts several timelines on one HTML page. A pure view of journal data.
 """
 
-from ._build import timeline
+from ._build import timeline, timelines
+from ._files import clear_pages, write_index, write_test_page
 from ._html import STYLE, fragment, page
 from ._model import Gap, Mark, Receipt, Row, Timeline
 from ._planned import planned
@@ -17,8 +18,12 @@ __all__ = [
     "Receipt",
     "Row",
     "Timeline",
+    "clear_pages",
     "fragment",
     "page",
     "planned",
     "timeline",
+    "timelines",
+    "write_index",
+    "write_test_page",
 ]

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._errors import UsageError
 from ..checks import pair
 from ..checks._sent import SentEvent, carried, framed_events
 from ..probe import Probe
 from ..server import JournalEntry
 from ._model import Mark, Receipt, Row, Timeline
 
-__all__ = ["PREVIEW_CHARS", "event_name", "is_content", "place_fault", "preview", "timeline"]
+__all__ = [
+    "PREVIEW_CHARS",
+    "describe",
+    "event_name",
+    "place_fault",
+    "timeline",
+    "timelines",
+]
 
 PREVIEW_CHARS = 40
 _STEP = re.compile(r"\(step (\d+)\)$")
@@ -66,24 +75,45 @@ def _rows(
             received.setdefault(receipt.frame, receipt.at_s)
     struck: dict[int, list[str]] = {}
     for label in entry.faults:
-        struck.setdefault(_step(label, len(log)), []).append(label)
+        struck.setdefault(_step(label, len(log)), []).append(_STEP.sub("", label).strip())
     rows = []
+    body = bytes(entry.sent)
+    start = 0
     for index, (due, sent, size) in enumerate(zip(log.scheduled_s, log.sent_s, log.sizes)):
-        events = by_frame.get(index, [])
+        raw, start = body[start : start + size], start + size
+        name, text, content = describe([(e.data, e.event) for e in by_frame.get(index, ())], raw)
         rows.append(
             Row(
                 index=index,
                 due_s=offset + due,
                 sent_s=offset + sent,
                 size=size,
-                event=" ".join(event_name(e.data, e.event) for e in events),
-                preview=" ".join(preview(e.data) for e in events)[:PREVIEW_CHARS],
-                content=any(is_content(e.data) for e in events),
+                event=name,
+                preview=text,
+                content=content,
                 faults=tuple(struck.get(index, ())),
                 received_s=received.get(index),
             )
         )
     return rows
+
+
+def describe(events: Sequence[tuple[Any, str | None]], raw: bytes) -> tuple[str, str, bool]:
+    """A frame's event type(s), text preview, and whether it carries generated tokens (the
+    content the TTFT is measured to); a frame with nothing readable previews its first line."""
+    names, texts, content = [], [], False
+    for data, event in events:
+        names.append(event_name(data, event))
+        found = carried(data)
+        if found and found[1]:
+            content = True
+        text = found[1] if found else _note(data)
+        if text:
+            texts.append(text)
+    preview = " ".join(texts)
+    if not preview and (not events or any(data is None for data, _ in events)):
+        preview = raw.strip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    return " ".join(names), preview[:PREVIEW_CHARS], content
 
 
 def _receipts(
@@ -119,11 +149,6 @@ def _step(label: str, count: int) -> int:
     return min(int(found.group(1)), count) if found else 0
 
 
-def is_content(data: Any) -> bool:
-    found = carried(data)
-    return bool(found and found[1])
-
-
 def event_name(data: Any, event: str | None) -> str:
     """An event's type: the SSE `event:` name, else its data's `type` or `object`."""
     if event:
@@ -134,25 +159,44 @@ def event_name(data: Any, event: str | None) -> str:
             return name
         if "candidates" in data:
             return "candidates"
-    return "data" if data is not None else "unparsed"
+    return "data"
 
 
-def preview(data: Any) -> str:
-    """The text an event carries, else a short note of what it is."""
-    found = carried(data)
-    if found:
-        return found[1]
-    if isinstance(data, Mapping):
-        for key in ("stop_reason", "finish_reason"):
-            nested = data.get("delta")
-            if isinstance(nested, Mapping) and nested.get(key):
-                return f"{key}={nested[key]}"
-        choices = data.get("choices")
-        if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
-            reason = choices[0].get("finish_reason")
-            if reason:
-                return f"finish_reason={reason}"
-        error = data.get("error")
-        if isinstance(error, Mapping):
-            return str(error.get("message") or error.get("type") or "error")
+def _note(data: Any) -> str:
+    """For an event carrying no text: why it ended, or its error's message."""
+    if not isinstance(data, Mapping):
+        return ""
+    delta = data.get("delta")
+    if isinstance(delta, Mapping) and delta.get("stop_reason"):
+        return f"stop_reason={delta['stop_reason']}"
+    choices = data.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+        reason = choices[0].get("finish_reason")
+        if reason:
+            return f"finish_reason={reason}"
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        return str(error.get("message") or error.get("type") or "error")
     return ""
+
+
+def timelines(entries: Sequence[JournalEntry], probes: Sequence[Probe[Any]] = ()) -> list[Timeline]:
+    """A timeline per entry, each with the probe that read it, if one of `probes` did: a
+    probe belongs to the last request that arrived before its first chunk. A probe that
+    cannot be paired with that request's frames is left out, and the timeline says why."""
+    chosen: dict[int, Probe[Any]] = {}
+    for given in probes:
+        if given.times:
+            before = [e for e in entries if e.time <= given.times[0]]
+            if before:
+                chosen[before[-1].id] = given
+    return [_with_probe(entry, chosen.get(entry.id)) for entry in entries]
+
+
+def _with_probe(entry: JournalEntry, probe: Probe[Any] | None) -> Timeline:
+    if probe is None:
+        return timeline(entry)
+    try:
+        return timeline(entry, probe)
+    except UsageError as error:
+        return dataclasses.replace(timeline(entry), probe_note=str(error))

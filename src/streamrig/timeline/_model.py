@@ -7,7 +7,7 @@ entry's `time`), so the server's sends and the client's receipts share one axis.
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ._html import page
@@ -103,7 +103,6 @@ class Timeline:
     faults: tuple[Mark, ...] = ()
     receipts: tuple[Receipt, ...] = ()
     probe_note: str | None = None  # why a probe was not paired, if it was not
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def bytes_sent(self) -> int:

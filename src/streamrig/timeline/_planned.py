@@ -10,7 +10,7 @@ from ..jsonstream import StreamDecoder
 from ..providers import EncodeContext, wire_format
 from ..scenario import Provider, Scenario
 from ..server import Frame, Hold, plan_stream
-from ._build import PREVIEW_CHARS, event_name, is_content, place_fault, preview
+from ._build import describe, place_fault
 from ._model import Row, Timeline
 
 __all__ = ["planned"]
@@ -58,17 +58,8 @@ def planned(
             continue
         assert isinstance(step, Frame)
         events = [(_parsed(e.data), e.event) for e in decoder.decode(step.data)]
-        rows.append(
-            Row(
-                index=len(rows),
-                due_s=step.at_s,
-                sent_s=None,
-                size=len(step.data),
-                event=" ".join(event_name(data, name) for data, name in events),
-                preview=" ".join(preview(data) for data, _ in events)[:PREVIEW_CHARS],
-                content=any(is_content(data) for data, _ in events),
-            )
-        )
+        name, text, content = describe(events, step.data)
+        rows.append(Row(len(rows), step.at_s, None, len(step.data), name, text, content))
     ends = max([rows[-1].due_s if rows else 0.0, *holds])
     return Timeline(
         title,

@@ -42,13 +42,17 @@ def measures(tl: Timeline) -> list[str]:
     if tl.receipts:
         paired = sum(1 for r in tl.receipts if r.frame is not None)
         lines.append(f"client: {len(tl.receipts)} chunk(s) received, {paired} paired with frames")
+    if tl.probe_note:
+        lines.append(f"probe left out: {tl.probe_note}")
     return lines
 
 
 def ending_text(tl: Timeline) -> str:
-    """`ends: reset at 420.3 ms; faults: reset after_events=5 (before frame 5)`."""
-    when = "" if tl.ended_s is None else f" at {ms(tl.ended_s)}"
-    text = f"ends: {tl.outcome}{when}"
+    """`ends: reset after frame 7 (sent at 364.9 ms); faults: reset after_events=8 (before frame 8)`."""
+    text = f"ends: {tl.outcome}"
+    if tl.rows:
+        last = tl.rows[-1]
+        text += f" after frame {last.index} ({'due' if tl.planned else 'sent'} at {ms(last.at_s)})"
     if tl.closed_at_s is not None:
         text += f"; the client left at {ms(tl.closed_at_s)}"
         if tl.closed_at_frame is not None:

@@ -184,7 +184,7 @@ def _measures(tl: Timeline, x: _Scale) -> list[str]:
     for lane, y in (("server", below_server), ("client", below_client)):
         gap = tl.largest_gap(lane)
         if gap is not None and gap.seconds > 0:
-            out.append(_gap(gap, x, y))
+            out.append(_gap(gap, x, y + 20))  # a row below the TTFT, so labels never collide
     return out
 
 
@@ -196,12 +196,14 @@ def _faults(tl: Timeline, x: _Scale) -> list[str]:
     out = []
     for mark in tl.faults:
         px = x(mark.at_s)
+        left = px > (LEFT + WIDTH) / 2  # the label on the side with room
         out.append(
             f'<g class="srt-fault" data-frame="{mark.frame}"><title>fault: {escape(mark.label)} '
             f"(before frame {mark.frame}, {ms(mark.at_s)})</title>"
             f'<line x1="{px}" y1="{AXIS_Y + 4}" x2="{px}" y2="{CLIENT_Y + LANE_H / 2}"/>'
             f'<path d="M{px - 6} {AXIS_Y + 4}h12l-6 9z"/>'
-            f'<text x="{px - 8}" y="{AXIS_Y + 13}" text-anchor="end">{escape(mark.label)}</text></g>'
+            f'<text x="{px + (-8 if left else 8)}" y="{AXIS_Y + 13}" '
+            f'text-anchor="{"end" if left else "start"}">{escape(mark.label)}</text></g>'
         )
     return out
 
