@@ -31,9 +31,12 @@ def chromium_path() -> str | None:
     return os.environ.get("STREAMRIG_CHROMIUM") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Chromium for the session (a `playwright.sync_api.Browser`)."""
+    """One headless Chromium per test module (a `playwright.sync_api.Browser`). Not per
+    session: while Playwright's sync API runs, its event loop is the thread's running
+    loop, and a later test of the same process that starts one (asyncio.run, an
+    in-process pytester run) would fail."""
     executable = chromium_path()
     if executable is None:
         message = "Chromium is not installed: `make browser` installs Debian's package"
