@@ -420,3 +420,24 @@ def test_clearing_the_journal_is_an_event_even_from_another_thread(fresh):
     finally:
         events.close()
     assert after[-1][2]["id"] == fresh.journal.last().id
+
+
+def test_journal_watchers_hear_each_entry_open_and_finish_and_the_journal_cleared(fresh):
+    heard: list[tuple[int | None, bool]] = []
+    stop = fresh.journal.watch(
+        lambda entry: heard.append(
+            (None, False) if entry is None else (entry.id, entry.ended_at is not None)
+        )
+    )
+    try:
+        anthropic.Anthropic(base_url=fresh.url, api_key="t").messages.create(
+            model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
+        )
+        entry = fresh.journal.last()
+        fresh.journal.clear()
+    finally:
+        stop()
+    assert heard == [(entry.id, False), (entry.id, True), (None, False)]
+    assert entry.time <= entry.ended_at <= time.time()
+    fresh.journal.clear()
+    assert len(heard) == 3  # stopped
