@@ -441,3 +441,12 @@ def test_journal_watchers_hear_each_entry_open_and_finish_and_the_journal_cleare
     assert entry.time <= entry.ended_at <= time.time()
     fresh.journal.clear()
     assert len(heard) == 3  # stopped
+
+
+def test_every_bundled_scenario_has_a_plan_page_and_text(fresh):
+    for scenario in fresh.state.registry.all():
+        base = f"{fresh.url}/_streamrig/scenarios/{scenario.name}/timeline"
+        page, text = httpx.get(base), httpx.get(base + "?format=text")
+        assert (page.status_code, text.status_code) == (200, 200), (scenario.name, page.text)
+        assert text.text.startswith(f"# {scenario.name} on ")
+        assert "<svg" in page.text or "http_error" in page.text, scenario.name
