@@ -33,10 +33,10 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Chromium per test module (a `playwright.sync_api.Browser`). Not per
-    session: while Playwright's sync API runs, its event loop is the thread's running
-    loop, and a later test of the same process that starts one (asyncio.run, an
-    in-process pytester run) would fail."""
+    """One headless Chromium per test module (a `playwright.sync_api.Browser`).
+
+    Not per session: Playwright's sync API keeps its event loop set as running on the
+    main thread while it is open, and the asyncio tests of later modules would fail."""
     executable = chromium_path()
     if executable is None:
         message = "Chromium is not installed: `make browser` installs Debian's package"
