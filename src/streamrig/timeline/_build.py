@@ -56,6 +56,7 @@ def timeline(entry: JournalEntry, probe: Probe[Any] | None = None) -> Timeline:
         closed_at_s=closed_s,
         faults=faults,
         receipts=receipts,
+        body_bytes=entry.bytes_sent,
     )
 
 

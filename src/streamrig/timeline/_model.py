@@ -103,10 +103,12 @@ class Timeline:
     faults: tuple[Mark, ...] = ()
     receipts: tuple[Receipt, ...] = ()
     probe_note: str | None = None  # why a probe was not paired, if it was not
+    body_bytes: int | None = None  # bytes of the body written (None: the frames' sizes)
 
     @property
     def bytes_sent(self) -> int:
-        return sum(row.size for row in self.rows)
+        """Body bytes written: the frames', or a whole (not streamed) answer's."""
+        return sum(row.size for row in self.rows) if self.body_bytes is None else self.body_bytes
 
     @property
     def first_content(self) -> Row | None:

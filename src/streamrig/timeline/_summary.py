@@ -49,7 +49,7 @@ def measures(tl: Timeline) -> list[str]:
 
 def ending_text(tl: Timeline) -> str:
     """`ends: reset after frame 7 (sent at 364.9 ms); faults: reset after_events=8 (before frame 8)`."""
-    text = f"ends: {tl.outcome}"
+    text = "still playing" if tl.outcome == "pending" else f"ends: {tl.outcome}"
     if tl.rows:
         last = tl.rows[-1]
         text += f" after frame {last.index} ({'due' if tl.planned else 'sent'} at {ms(last.at_s)})"

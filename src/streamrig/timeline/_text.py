@@ -29,7 +29,8 @@ def render_text(tl: Timeline) -> str:
     else:
         lines += [_line(row, probed) for row in rows]
     if not rows:
-        lines.append(f"{'':>5} (no frame written)")
+        body = f"not streamed: one body of {tl.bytes_sent} bytes" if tl.bytes_sent else "no body"
+        lines.append(f"{'':>5} ({body})")
     lines += measures(tl)
     lines.append(ending_text(tl))
     return "\n".join(lines)
