@@ -29,13 +29,15 @@ def server():
 
 
 def ask(url: str, scenario: str) -> str:
-    client = anthropic.Anthropic(base_url=url, api_key="test", max_retries=0)
-    with client.messages.stream(
-        model="claude-test",
-        max_tokens=64,
-        messages=[{"role": "user", "content": "Hello"}],
-        extra_headers={"x-streamrig-scenario": scenario},
-    ) as stream:
+    with (
+        anthropic.Anthropic(base_url=url, api_key="test", max_retries=0) as client,
+        client.messages.stream(
+            model="claude-test",
+            max_tokens=64,
+            messages=[{"role": "user", "content": "Hello"}],
+            extra_headers={"x-streamrig-scenario": scenario},
+        ) as stream,
+    ):
         return "".join(stream.text_stream)
 
 

@@ -143,14 +143,24 @@ def page_data(html: str) -> dict:
 
 
 def slow_stream(url: str, scenario: str = "slow") -> str:
-    client = anthropic.Anthropic(base_url=url, api_key="test", max_retries=0)
-    with client.messages.stream(
-        model="m",
-        max_tokens=50,
-        messages=[{"role": "user", "content": "hi"}],
-        extra_headers={"x-streamrig-scenario": scenario},
-    ) as stream:
+    with (
+        anthropic.Anthropic(base_url=url, api_key="test", max_retries=0) as client,
+        client.messages.stream(
+            model="m",
+            max_tokens=50,
+            messages=[{"role": "user", "content": "hi"}],
+            extra_headers={"x-streamrig-scenario": scenario},
+        ) as stream,
+    ):
         return "".join(stream.text_stream)
+
+
+def hello(url: str) -> None:
+    """One whole (not streamed) request, its client closed after."""
+    with anthropic.Anthropic(base_url=url, api_key="t") as client:
+        client.messages.create(
+            model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
+        )
 
 
 def test_the_event_stream_sends_each_entry_as_it_opens_plays_and_finishes():
@@ -196,9 +206,7 @@ def test_the_event_stream_sends_each_entry_as_it_opens_plays_and_finishes():
 
 
 def test_a_page_connecting_later_gets_the_journal_first_and_leaves_no_watcher_behind(fresh):
-    anthropic.Anthropic(base_url=fresh.url, api_key="t").messages.create(
-        model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
-    )
+    hello(fresh.url)
     gone = fresh.journal.last()
     events = Events(fresh.url)
     seen = events.until(lambda data: data["id"] == gone.id)
@@ -305,9 +313,7 @@ def test_curl_lines_for_every_endpoint_stream(fresh, provider):
 
 
 def test_a_requests_timeline_is_a_page_or_text_and_bad_ids_are_404_json(fresh):
-    anthropic.Anthropic(base_url=fresh.url, api_key="t").messages.create(
-        model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
-    )
+    hello(fresh.url)
     entry = fresh.journal.last()
     url = f"{fresh.url}/_streamrig/journal/{entry.id}/timeline"
     page = httpx.get(url)
@@ -369,9 +375,7 @@ def test_the_readme_live_page_section_shows_real_events_and_committed_pictures()
     assert (event, event_id) == ("event: entry", "id: 3")
     shown = json.loads(data.removeprefix("data: "))
     with MockServer(speed=0) as server:
-        anthropic.Anthropic(base_url=server.url, api_key="t").messages.create(
-            model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
-        )
+        hello(server.url)
         real = entry_summary(server.journal.last())
     assert list(shown) == list(real)
     assert {k: type(v) for k, v in shown.items()} == {k: type(v) for k, v in real.items()}
@@ -431,9 +435,7 @@ def test_journal_watchers_hear_each_entry_open_and_finish_and_the_journal_cleare
         )
     )
     try:
-        anthropic.Anthropic(base_url=fresh.url, api_key="t").messages.create(
-            model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
-        )
+        hello(fresh.url)
         entry = fresh.journal.last()
         fresh.journal.clear()
     finally:
