@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-test  ## benchmarks, out of the default run (print JSO
 	$(BIN)/python -m tests.benchmarks.bench_hotpath
 	$(BIN)/python -m tests.benchmarks.bench_workers
 	$(BIN)/python -m tests.benchmarks.bench_soak
+	$(BIN)/python -m tests.benchmarks.bench_live
 	$(BIN)/python -m tests.benchmarks.bench_timeline
 
 clean:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
+
+from .server._guard import cross_origin
+from .server._live import EVENTS_PATH
 
 __all__ = [
     "LOCAL_HEADER",
@@ -108,6 +112,12 @@ async def _fan_out(
         or LOCAL_HEADER in request.headers
     ):
         return await handler(request)
+    if request.method == "GET" and request.path == EVENTS_PATH:
+        return await _merged_events(request)
+    if request.method == "GET" and _TIMELINE.fullmatch(request.path) and "worker" in request.query:
+        return await _on_worker(request, handler)
+    if request.method == "GET" and not request.path.endswith("/journal"):
+        return await handler(request)  # every worker would answer the same
     body = await request.read()
     peers = _peers(request.app[_PEERS_KEY])
     answers = await asyncio.gather(*(_ask(request, pid, port, body) for pid, port in peers.items()))
@@ -148,3 +158,91 @@ async def _ask(request: web.Request, pid: int, port: int, body: bytes) -> tuple[
         return pid, json.loads(text) if text else {}
     except json.JSONDecodeError:
         return pid, {}
+
+
+_TIMELINE = re.compile(r"/_streamrig/journal/[^/]+/timeline")
+_KEEPALIVE_S = 15.0
+
+
+async def _merged_events(request: web.Request) -> web.StreamResponse:
+    """Every worker's journal events as one stream, each entry tagged with its `worker`."""
+    if cross_origin(request):
+        return web.json_response(
+            {"error": {"type": "cross_origin", "message": "not for other sites", "problems": []}},
+            status=403,
+        )
+    folder = request.app[_PEERS_KEY]
+    ports = {**_peers(folder), os.getpid(): int((folder / f"{os.getpid()}.port").read_text())}
+    response = web.StreamResponse(
+        headers={"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+    )
+    await response.prepare(request)
+    merged: asyncio.Queue[bytes] = asyncio.Queue()
+    relays = [
+        asyncio.create_task(_relay(request, pid, port, merged)) for pid, port in ports.items()
+    ]
+    try:
+        await response.write(b"retry: 1000\n\n")
+        while True:
+            try:
+                event = await asyncio.wait_for(merged.get(), _KEEPALIVE_S)
+            except asyncio.TimeoutError:
+                event = b": keep-alive\n\n"
+            await response.write(event)
+    except ConnectionResetError:  # the page went away
+        return response
+    finally:
+        for relay in relays:
+            relay.cancel()
+
+
+async def _relay(request: web.Request, pid: int, port: int, merged: asyncio.Queue[bytes]) -> None:
+    """One worker's events into `merged`, each one's data tagged with the worker's pid."""
+    timeout = ClientTimeout(total=None, sock_connect=10)
+    url = f"http://127.0.0.1:{port}{request.path_qs}"
+    async with (
+        ClientSession(timeout=timeout) as session,
+        session.get(url, headers={LOCAL_HEADER: "1"}) as answer,
+    ):
+        fields: dict[str, str] = {}
+        async for raw in answer.content:
+            line = raw.decode("utf-8").rstrip("\r\n")
+            if line:
+                name, _, value = line.partition(": ")
+                fields[name] = value
+                continue
+            if "data" in fields and fields.get("event") in ("entry", "cleared"):
+                data = json.loads(fields["data"])
+                data["worker"] = pid
+                text = json.dumps(data, separators=(",", ":"))
+                named = f"event: {fields['event']}\n"
+                if "id" in data:
+                    named += f"id: {pid}:{data['id']}\n"
+                merged.put_nowait(f"{named}data: {text}\n\n".encode())
+            fields = {}
+
+
+async def _on_worker(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A request's timeline, from the worker (`?worker=PID`) whose journal holds it."""
+    given = request.query["worker"]
+    if given == str(os.getpid()):
+        return await handler(request)
+    port = _peers(request.app[_PEERS_KEY]).get(int(given)) if given.isdigit() else None
+    if port is None:
+        message = f"no worker {given!r}: the journal's entries name their worker"
+        return web.json_response(
+            {"error": {"type": "not_found_error", "message": message, "problems": [message]}},
+            status=404,
+        )
+    async with (
+        ClientSession(timeout=ClientTimeout(total=60)) as session,
+        session.get(
+            f"http://127.0.0.1:{port}{request.path_qs}", headers={LOCAL_HEADER: "1"}
+        ) as answer,
+    ):
+        body = await answer.read()
+        kept = ("content-type", "content-security-policy")
+        headers = {k: v for k, v in answer.headers.items() if k.lower() in kept}
+    return web.Response(body=body, status=answer.status, headers=headers)

@@ -36,6 +36,7 @@ from .server import (
     ServerState,
     create_runner,
 )
+from .server._show import show_parts
 
 __all__ = ["main"]
 
@@ -354,6 +355,7 @@ From Python:
       for text in stream.text_stream:
           print(text, end="", flush=True)
 
+Live page (open it in a browser): {url}/_streamrig/
 Journal: {url}/_streamrig/journal    Ctrl+C stops.""".replace("\n", "\n", -1)
 
 
@@ -514,11 +516,8 @@ def show(
             scenario = shapes(scenario, shape + 1, seed=seed, level=shape_level)[shape]
             if scenario.shape is not None:
                 click.echo(f"# {scenario.name}: {choices_of(scenario.shape).describe()}")
-        # A conversation shows each turn in order, as its requests would get them.
-        for turn in range(1, len(scenario.turns) + 1) if scenario.turns else (0,):
-            label = f", turn {turn} of {len(scenario.turns)}" if turn else ""
-            click.echo(f"# {scenario.name} on {chosen.label}{label}, attempt {attempt}")
-            played = scenario.for_turn(turn) if turn else scenario
+        for heading, played in show_parts(scenario, chosen, attempt):
+            click.echo(heading)
             try:
                 text = timeline_text(
                     played, chosen, attempt=attempt, seed=seed, speed=speed, raw=shape is not None

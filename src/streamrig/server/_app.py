@@ -24,6 +24,7 @@ from ._conversation import copy_rng, error_fields
 from ._guard import ALLOWED_HOSTS_KEY, HostPolicy, cors_headers, guard
 from ._hangup import CLIENT_GONE, client_left
 from ._journal import FrameRecord, JournalEntry, Outcome, credentials_of, redact_headers
+from ._live import add_live_routes
 from ._match import NoRecordingMatches, RequestKey
 from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
@@ -54,6 +55,7 @@ def create_app(state: ServerState) -> web.Application:
             app.router.add_post(route, handler)
             app.router.add_post("/s/{scenario:.+}" + route, handler)
     add_admin_routes(app)
+    add_live_routes(app, otherwise=_unknown_path)
     app.router.add_get("/", _index)
     app.router.add_route("*", "/{tail:.*}", _unknown_path)
     return app
@@ -99,6 +101,8 @@ def _provider_handler(wire: WireFormat) -> Handler:
             client_left(entry)
         else:
             client_left(entry)  # only fills in where, if the player saw the client leave
+        finally:
+            request.app[STATE_KEY].journal.finish(entry)
         # A client gone before the headers: aiohttp's own prepare fails quietly on this.
         return response if response is not None else web.Response(status=499)
 

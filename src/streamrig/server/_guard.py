@@ -21,7 +21,7 @@ from aiohttp.typedefs import Handler
 
 from ._admin import PREFIX
 
-__all__ = ["ALLOWED_HOSTS_KEY", "HostPolicy", "cors_headers", "guard"]
+__all__ = ["ALLOWED_HOSTS_KEY", "HostPolicy", "cors_headers", "cross_origin", "guard"]
 
 _MAX_SEEN = 256
 _EXPOSED = "request-id, x-request-id, retry-after, retry-after-ms, x-streamrig-scenario"
@@ -76,7 +76,8 @@ def cors_headers(request: web.BaseRequest) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": _EXPOSED}
 
 
-def _cross_origin(request: web.Request) -> bool:
+def cross_origin(request: web.Request) -> bool:
+    """Whether a browser sent this request from a page of another origin."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         return True
@@ -109,7 +110,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 "Access-Control-Max-Age": "600",
             },
         )
-    if request.path.startswith(PREFIX + "/") and request.method != "GET" and _cross_origin(request):
+    if request.path.startswith(PREFIX + "/") and request.method != "GET" and cross_origin(request):
         return _refuse(
             403,
             "cross_origin",

@@ -7,7 +7,7 @@ import enum
 import functools
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -118,6 +118,7 @@ class JournalEntry:
     bytes_sent: int = 0
     request_bytes: int = 0  # size of the request body as it arrived
     sent: bytearray = field(default_factory=bytearray, repr=False)  # the body as written
+    ended_at: float | None = None  # when the server finished with it, seconds since the epoch
 
     @property
     def frames(self) -> list[FrameRecord]:
@@ -187,6 +188,25 @@ class Journal:
         self._live: list[JournalEntry] = []  # entries still growing (measured again)
         self._bytes = 0
         self._unmeasured = 0  # opens since the live entries were last measured
+        # Called as each entry opens and as it finishes (on the server's thread), and with
+        # None when the journal is cleared (on the caller's): the live page.
+        self._watchers: tuple[Callable[[JournalEntry | None], None], ...] = ()
+
+    def watch(self, callback: Callable[[JournalEntry | None], None]) -> Callable[[], None]:
+        """Call `callback(entry)` as each entry opens and finishes, `callback(None)` when the
+        journal is cleared; returns the call that stops it."""
+        self._watchers = (*self._watchers, callback)
+
+        def unwatch() -> None:
+            self._watchers = tuple(w for w in self._watchers if w is not callback)
+
+        return unwatch
+
+    def finish(self, entry: JournalEntry) -> None:
+        """The server is done with `entry`: note when, and tell the watchers."""
+        entry.ended_at = time.time()
+        for callback in self._watchers:
+            callback(entry)
 
     def open(self, **fields: Any) -> JournalEntry:
         with self._lock:
@@ -196,6 +216,8 @@ class Journal:
             if self.max_bytes is not None:
                 self._live.append(entry)
             self._trim()
+        for callback in self._watchers:
+            callback(entry)
         return entry
 
     def _trim(self) -> None:
@@ -244,6 +266,8 @@ class Journal:
             self._sizes.clear()
             self._live.clear()
             self._bytes = 0
+        for callback in self._watchers:
+            callback(None)
 
     def page(self, since: int = 0, limit: int | None = None) -> tuple[list[JournalEntry], bool]:
         """Entries with an id above `since`, oldest first, at most `limit`; and whether more follow."""

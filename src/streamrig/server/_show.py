@@ -8,7 +8,7 @@ from ..providers import EncodeContext, wire_format
 from ..scenario import Provider, Scenario
 from ._schedule import Frame, Hold, plan_stream
 
-__all__ = ["timeline_text"]
+__all__ = ["show_parts", "show_text", "timeline_text"]
 
 
 def timeline_text(
@@ -63,3 +63,30 @@ def timeline_text(
         + (f"; faults: {', '.join(plan.applied)}" if plan.applied else "")
     )
     return "\n".join(lines)
+
+
+def show_parts(
+    scenario: Scenario, provider: Provider, attempt: int = 1
+) -> list[tuple[str, Scenario]]:
+    """(heading, scenario as played) per part `streamrig show` prints: one, or a conversation's
+    turns in order, as its requests would get them."""
+    if not scenario.turns:
+        return [(f"# {scenario.name} on {provider.label}, attempt {attempt}", scenario)]
+    count = len(scenario.turns)
+    return [
+        (
+            f"# {scenario.name} on {provider.label}, turn {turn} of {count}, attempt {attempt}",
+            scenario.for_turn(turn),
+        )
+        for turn in range(1, count + 1)
+    ]
+
+
+def show_text(
+    scenario: Scenario, provider: Provider, *, attempt: int = 1, seed: int = 0, speed: float = 1.0
+) -> str:
+    """What `streamrig show` prints for one scenario: each part's heading, then its timeline."""
+    return "\n".join(
+        f"{heading}\n{timeline_text(played, provider, attempt=attempt, seed=seed, speed=speed)}"
+        for heading, played in show_parts(scenario, provider, attempt)
+    )
