@@ -36,7 +36,6 @@ from .server import (
     ServerState,
     create_runner,
 )
-from .server._show import show_parts
 
 __all__ = ["main"]
 
@@ -504,6 +503,7 @@ def show(
     """Print a scenario's timeline: when each frame goes, its size, its first line (with
     --shape: every write's exact bytes)."""
     from .server import choices_of, shapes, timeline_text  # `serve` needs none
+    from .server._show import show_parts  # only `show` needs it
 
     report = load_scenarios([path])
     for error in report.errors:

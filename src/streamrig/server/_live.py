@@ -22,7 +22,6 @@ from ._curl import curl_line, curl_provider
 from ._guard import cross_origin
 from ._journal import FrameLog, JournalEntry
 from ._select import UnknownScenario
-from ._show import show_parts, show_text
 from ._state import STATE_KEY
 
 __all__ = ["EVENTS_PATH", "add_live_routes", "entry_summary", "wants_html"]
@@ -259,6 +258,8 @@ async def _scenario_timeline(request: web.Request) -> web.Response:
     except UnknownScenario as error:
         return _not_found(str(error))
     fmt, seed = request.query.get("format", "html"), state.seed or 0
+    from ._show import show_parts, show_text  # `show`'s own text; loaded when a plan is asked
+
     try:
         provider = Provider(request.query.get("provider") or curl_provider(scenario).value)
         if fmt == "text":
