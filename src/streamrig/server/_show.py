@@ -5,10 +5,24 @@ from __future__ import annotations
 import random
 
 from ..providers import EncodeContext, wire_format
-from ..scenario import Provider, Scenario
-from ._schedule import Frame, Hold, plan_stream
+from ..scenario import Attempt, Provider, Scenario
+from ._schedule import Frame, Hold, Plan, plan_stream
 
-__all__ = ["show_parts", "show_text", "timeline_text"]
+__all__ = ["seeded_plan", "show_parts", "show_text", "timeline_text"]
+
+
+def seeded_plan(
+    scenario: Scenario, provider: Provider, chosen: Attempt, *, seed: int, speed: float
+) -> Plan:
+    """The plan `show` prints for one attempt: ids and jitter from `seed`, no clock."""
+    ctx = EncodeContext(
+        scenario=scenario.name,
+        model=scenario.model or "model",
+        rng=random.Random(seed),
+        created=0,
+        chaos=random.Random(seed + 1),
+    )
+    return plan_stream(scenario, wire_format(provider), ctx, chosen, speed=speed)
 
 
 def timeline_text(
@@ -31,15 +45,7 @@ def timeline_text(
     if recording is not None and (recording.status != 200 or not recording.streamed):
         body = recording.body.decode("utf-8", errors="replace")
         return f"{recording.headers_t * 1000:9.1f} ms  HTTP {recording.status} (recorded, no stream)  {body[:70]}"
-    wire = wire_format(provider)
-    ctx = EncodeContext(
-        scenario=scenario.name,
-        model=scenario.model or "model",
-        rng=random.Random(seed),
-        created=0,
-        chaos=random.Random(seed + 1),
-    )
-    plan = plan_stream(scenario, wire, ctx, chosen, speed=speed)
+    plan = seeded_plan(scenario, provider, chosen, seed=seed, speed=speed)
     lines = []
     frame = 0
     for step in plan.steps:

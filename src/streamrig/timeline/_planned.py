@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import random
 from typing import Any
 
 from ..jsonstream import StreamDecoder
-from ..providers import EncodeContext, wire_format
 from ..scenario import Provider, Scenario
-from ..server import Frame, Hold, plan_stream
+from ..server import Frame, Hold
+from ..server._show import seeded_plan
 from ._build import describe, place_fault
 from ._model import Row, Timeline
 
@@ -41,14 +40,7 @@ def planned(
             attempt=attempt,
             status=chosen.status,
         )
-    ctx = EncodeContext(
-        scenario=scenario.name,
-        model=scenario.model or "model",
-        rng=random.Random(seed),
-        created=0,
-        chaos=random.Random(seed + 1),
-    )
-    plan = plan_stream(scenario, wire_format(provider), ctx, chosen, speed=speed)
+    plan = seeded_plan(scenario, provider, chosen, seed=seed, speed=speed)
     decoder = StreamDecoder()
     rows: list[Row] = []
     holds: list[float] = []
