@@ -21,14 +21,16 @@ from ._version import __version__
 from .probe import Probe, probe  # eager: `streamrig.probe` is the function, not the module
 
 # Eager too: `streamrig.timeline` is the function, and the package's own import would
-# otherwise bind the name to the module.
-from .timeline import Timeline, timeline
+# otherwise bind the name to the module. The package itself is thin: its views load
+# on first use.
+from .timeline import timeline
 
 if TYPE_CHECKING:
     from . import checks
     from .rig import Played, Rig
     from .scenario import Provider, Scenario, Shape, ShapeLevel, load_scenarios
     from .server import Journal, JournalEntry, MockServer, Outcome, shapes
+    from .timeline import Timeline
 
 __all__ = [
     "CheckFailed",
@@ -72,6 +74,7 @@ _LAZY = {
     "MockServer": ".server",
     "Outcome": ".server",
     "shapes": ".server",
+    "Timeline": ".timeline",
 }
 
 

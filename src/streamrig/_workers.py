@@ -25,7 +25,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from .server._guard import cross_origin
-from .server._live import EVENTS_PATH
+from .server._live_routes import EVENTS_PATH
 
 __all__ = [
     "LOCAL_HEADER",

@@ -20,7 +20,6 @@ from . import _workers
 from ._apprunner import LISTEN_BACKLOG
 from ._errors import StreamrigError
 from ._version import __version__
-from .record import Profile, Redactor, import_vcr, recording_app
 from .scenario import (
     SCENARIO_SUFFIXES,
     Provider,
@@ -399,6 +398,8 @@ def record(
     redact_patterns: tuple[str, ...],
 ) -> None:
     """Record a real API: a pass-through proxy that writes one timed cassette per request."""
+    from .record import Redactor, recording_app  # `serve` loads none of the recorder
+
     redactor = Redactor(redact_headers, redact_patterns)
 
     def saved(path: Path, interaction: Any) -> None:
@@ -463,6 +464,8 @@ def import_vcr_command(
     seed: int,
 ) -> None:
     """Turn vcrpy cassettes with SSE bodies into timed streamrig cassettes (vcrpy kept no timing)."""
+    from .record import Profile, import_vcr
+
     try:
         written = import_vcr(cassettes, out, Profile(ttft_ms, tokens_per_s, jitter, seed))
     except StreamrigError as error:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +34,8 @@ _FAULT_KEYS = {*_FAULT_KINDS, *_WHERE, "seed", "stall_ms", "message"}
 @cache
 def schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file (also shipped for editors as `schema.json`)."""
+    from importlib import resources  # here: loading a scenario needs no schema file
+
     text = resources.files("streamrig.scenario").joinpath("schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
@@ -119,6 +119,8 @@ def duplicate_keys(node: yaml.Node | None, source: Path | str | None) -> list[Sc
 def _schema_problems(
     data: Any, lines: LineMap, source: Path | str | None
 ) -> Iterator[ScenarioError]:
+    import difflib  # for the hints: a file with a problem is read once, a start-up always
+
     for error in _validator().iter_errors(data):
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties":

@@ -8,14 +8,13 @@ import json
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
 from .._httplog import SERVER_LOGGER
 from ..providers import WIRE_FORMATS, Call, EncodeContext, RequestError, WireFormat, carries
-from ..record import Interaction
 from ..scenario import Attempt, Provider, Recording, Scenario, TurnsExhausted
 from ._admin import add_admin_routes
 from ._arrivals import ArrivalGate
@@ -24,14 +23,17 @@ from ._conversation import copy_rng, error_fields
 from ._guard import ALLOWED_HOSTS_KEY, HostPolicy, cors_headers, guard
 from ._hangup import CLIENT_GONE, client_left
 from ._journal import FrameRecord, JournalEntry, Outcome, credentials_of, redact_headers
-from ._live import add_live_routes
+from ._live_routes import add_live_routes
 from ._match import NoRecordingMatches, RequestKey
-from ._passthrough import PassThrough, RecordingFailed, pass_through
 from ._player import play
 from ._replay import recorded_headers, recorded_response, wait_for_headers
 from ._schedule import as_stream, check_provider, final_message, plan_stream, stream_duration
 from ._select import UnknownScenario
 from ._state import STATE_KEY, UNSEEDED, ServerState, fingerprint
+
+if TYPE_CHECKING:  # a pass-through (record modes) loads the recorder when it relays
+    from ..record import Interaction
+    from ._passthrough import PassThrough
 
 __all__ = ["MAX_BODY_BYTES", "SCENARIO_HEADER", "create_app", "create_runner"]
 
@@ -234,6 +236,8 @@ async def _record(
     request: web.Request, wire: WireFormat, entry: JournalEntry, recorder: PassThrough
 ) -> web.StreamResponse:
     """Relay to the upstream and keep what came back (pytest's record modes)."""
+    from ._passthrough import RecordingFailed, pass_through
+
     entry.scenario = f"upstream {recorder.upstream}"
 
     def note(interaction: Interaction) -> None:

@@ -9,7 +9,6 @@ import dataclasses
 import functools
 import json
 import time
-from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
@@ -21,12 +20,20 @@ from ._admin import PREFIX, describe
 from ._curl import curl_line, curl_provider
 from ._guard import cross_origin
 from ._journal import FrameLog, JournalEntry
+from ._live_routes import EVENTS_PATH, Handler
 from ._select import UnknownScenario
 from ._state import STATE_KEY
 
-__all__ = ["EVENTS_PATH", "add_live_routes", "entry_summary", "wants_html"]
+__all__ = [
+    "EVENTS_PATH",
+    "entry_summary",
+    "entry_timeline",
+    "events",
+    "page",
+    "scenario_timeline",
+    "wants_html",
+]
 
-EVENTS_PATH = f"{PREFIX}/journal/events"
 BACKLOG = 500  # entries sent to a page as it connects (the page keeps as many rows)
 PROGRESS_S = 0.5  # how often a page hears how the requests under way are going
 KEEPALIVE_S = 15.0
@@ -37,25 +44,16 @@ _CSP = (
     "img-src data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'"
 )
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-def add_live_routes(app: web.Application, otherwise: Handler) -> None:
-    """The page at `/_streamrig/` (`otherwise` answers clients that do not ask for HTML)."""
-
-    async def page(request: web.Request) -> web.StreamResponse:
-        if not wants_html(request.headers.get("accept", "")):
-            response = await otherwise(request)
-        else:
-            response = web.Response(text=_page(request), content_type="text/html")
-            response.headers["content-security-policy"] = _CSP
-        response.headers["vary"] = "Accept"
-        return response
-
-    app.router.add_get(f"{PREFIX}/", page)
-    app.router.add_get(EVENTS_PATH, _events)
-    app.router.add_get(f"{PREFIX}/journal/{{id}}/timeline", _entry_timeline)
-    app.router.add_get(f"{PREFIX}/scenarios/{{name:.+}}/timeline", _scenario_timeline)
+async def page(request: web.Request, otherwise: Handler) -> web.StreamResponse:
+    """`GET /_streamrig/`: the page for a browser, `otherwise`'s answer for other clients."""
+    if not wants_html(request.headers.get("accept", "")):
+        response = await otherwise(request)
+    else:
+        response = web.Response(text=_page(request), content_type="text/html")
+        response.headers["content-security-policy"] = _CSP
+    response.headers["vary"] = "Accept"
+    return response
 
 
 def wants_html(accept: str) -> bool:
@@ -111,7 +109,7 @@ def _progress_key(entry: JournalEntry) -> tuple[Any, ...]:
     return (entry.scenario, entry.status, entry.outcome, len(entry.log), entry.ended_at)
 
 
-async def _events(request: web.Request) -> web.StreamResponse:
+async def events(request: web.Request) -> web.StreamResponse:
     """`text/event-stream`: an `entry` event for each request as it opens, while it plays
     (every half second, when something changed) and when it finishes; first the newest
     entries the journal holds. A `cleared` event when the journal is cleared."""
@@ -209,7 +207,7 @@ async def _follow(
         await response.write(b"".join(events))
 
 
-async def _entry_timeline(request: web.Request) -> web.Response:
+async def entry_timeline(request: web.Request) -> web.Response:
     """One request's timeline: a self-contained page, or `?format=text` a table."""
     from ..timeline import timeline  # the page's own import: serving needs none of it
 
@@ -246,7 +244,7 @@ def _as_it_stands(entry: JournalEntry) -> JournalEntry:
     )
 
 
-async def _scenario_timeline(request: web.Request) -> web.Response:
+async def scenario_timeline(request: web.Request) -> web.Response:
     """A scenario's plan (`?provider=`: on which endpoint): a page, or `?format=text`
     what `streamrig show` prints."""
     from ..timeline import page, planned

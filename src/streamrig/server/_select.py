@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Iterable
 
@@ -31,6 +30,8 @@ class UnknownScenario(LookupError):
     """A request named a scenario that is not loaded."""
 
     def __init__(self, name: str, known: list[str]) -> None:
+        import difflib  # only a request naming an unknown scenario needs it
+
         self.name, self.known = name, known
         close = difflib.get_close_matches(name, known, n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""

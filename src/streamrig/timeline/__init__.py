@@ -7,17 +7,17 @@ puts several timelines on one HTML page. A pure view of journal data.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-from ._files import clear_pages, write_index, write_test_page
-from ._html import STYLE, fragment, page
-from ._model import Gap, Mark, Receipt, Row, Timeline
 
 if TYPE_CHECKING:
     from ..probe import Probe
     from ..scenario import Provider, Scenario
     from ..server import JournalEntry
+    from ._files import clear_pages, write_index, write_test_page
+    from ._html import STYLE, fragment, page
+    from ._model import Gap, Mark, Receipt, Row, Timeline
 
 __all__ = [
     "STYLE",
@@ -37,8 +37,36 @@ __all__ = [
 ]
 
 
-# The builders import the server and the checks: loaded on first use, so importing
-# `streamrig` (or the pytest plugin) does not pay for them.
+# The builders import the server and the checks, the views (model, HTML, SVG, files)
+# are most of the package: all load on first use, so importing `streamrig` (which
+# `streamrig serve` does) or the pytest plugin does not pay for them.
+
+# public name -> the module that defines it (PEP 562)
+_LAZY = {
+    "clear_pages": "._files",
+    "write_index": "._files",
+    "write_test_page": "._files",
+    "STYLE": "._html",
+    "fragment": "._html",
+    "page": "._html",
+    "Gap": "._model",
+    "Mark": "._model",
+    "Receipt": "._model",
+    "Row": "._model",
+    "Timeline": "._model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def timeline(entry: JournalEntry, probe: Probe[Any] | None = None) -> Timeline:
