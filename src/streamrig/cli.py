@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 from aiohttp import web
 
 from . import _workers
@@ -318,6 +317,8 @@ async def _run_until_stopped(
 
 def _with_faults(scenarios: list[Scenario], given: tuple[str, ...]) -> list[Scenario]:
     """Every scenario with the `--fault` faults added after its own (checked like a file's)."""
+    import yaml  # `serve` on the bundled library reads no YAML
+
     try:
         faults = [yaml.safe_load(text) for text in given]
         added = with_overrides(

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,11 +33,22 @@ def answered(port: int, path: str) -> bool:
 class Server:
     """A server process on `port`; `ready` is the seconds from spawn to its first answer."""
 
-    def __init__(self, name: str, argv: Sequence[str], port: int, probe: str = "/") -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        port: int,
+        probe: str = "/",
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.name, self.port = name, port
         started = time.perf_counter()
         self.proc = subprocess.Popen(
-            list(argv), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            list(argv),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=None if env is None else {**os.environ, **env},
         )
         while not answered(port, probe):
             if self.proc.poll() is not None or time.perf_counter() - started > 30:

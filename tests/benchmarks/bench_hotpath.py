@@ -21,7 +21,9 @@ with the plugin and with `-p no:streamrig`).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
+import os
 import platform
 import random
 import shutil
@@ -107,10 +109,10 @@ def _streamrig_frames(path: Path, gap_ms: float) -> list[tuple[float, str]]:
     return [(f.at_s, f.data.decode()) for f in plan.steps if isinstance(f, Frame)]
 
 
-def _serve(args: list[str]) -> Server:
+def _serve(args: list[str], env: dict[str, str] | None = None) -> Server:
     port = free_port()
     argv = [STREAMRIG, "serve", *args, "--port", str(port)]
-    return Server("streamrig", argv, port, "/_streamrig/health")
+    return Server("streamrig", argv, port, "/_streamrig/health", env)
 
 
 def _plain(frames: Path, batched: bool = False) -> Server:
@@ -290,8 +292,10 @@ def startup(rounds: int, aimock: Path | None, folder: Path) -> dict[str, object]
     fixture.write_text(
         json.dumps({"fixtures": [{"match": {"userMessage": "x"}, "response": {"content": "y"}}]})
     )
+    installed = {"PYTHONPATH": str(_installed(folder / "installed"))}
     makers: dict[str, Callable[[], Server]] = {
         "streamrig": lambda: _serve([]),
+        "streamrig_installed": lambda: _serve([], installed),
         "aiohttp": lambda: _bare(bare),
     }
     if aimock is not None:
@@ -302,7 +306,35 @@ def startup(rounds: int, aimock: Path | None, folder: Path) -> dict[str, object]
             server = make()
             samples[name].append(server.ready * 1000)
             server.stop()
-    return _figure(samples, "ms", lower_is_better=True)
+    figure = _figure(samples, "ms", lower_is_better=True)
+    figure["note"] = (
+        "streamrig: this checkout as it runs here (with PYTHONDONTWRITEBYTECODE set, every "
+        "start compiles its source); streamrig_installed: the same source laid out as its "
+        "wheel installs it and byte-compiled as pip does on install, as aiohttp's own is"
+    )
+    return figure
+
+
+def _installed(site: Path) -> Path:
+    """This checkout's package as its wheel installs it (the bundled library inside, in
+    `streamrig/scenarios`), byte-compiled; `PYTHONPATH=site` serves from it."""
+    package = site / "streamrig"
+    shutil.copytree(
+        ROOT / "src" / "streamrig", package, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(ROOT / "scenarios", package / "scenarios")
+    if not compileall.compile_dir(site, quiet=2):
+        raise RuntimeError(f"cannot byte-compile {site}")
+    found = subprocess.run(
+        [sys.executable, "-c", "import streamrig.scenario as s; print(s.bundled_path())"],
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if Path(found) != package / "scenarios":  # the copy, not the checkout, is what serves
+        raise RuntimeError(f"PYTHONPATH={site} still loads the checkout: {found}")
+    return site
 
 
 def plugin_start(rounds: int, folder: Path) -> dict[str, object]:
@@ -398,8 +430,6 @@ def main() -> None:
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0))
 
 

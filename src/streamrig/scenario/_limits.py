@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import yaml
 
 from .._errors import ScenarioError
+from ._decode import decode_text
 
 __all__ = [
     "MAX_ALIAS_EXPANSION",
@@ -64,20 +65,6 @@ class _AtLine(Exception):
 
 def _error(message: str, source: Any, line: int | None) -> ScenarioError:
     return ScenarioError(message, path=source, line=line)
-
-
-def decode_text(raw: bytes, source: Any) -> str:
-    """A scenario file's text: UTF-8 (a leading BOM is dropped), or a problem at its line."""
-    try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        column = error.start - raw.rfind(b"\n", 0, error.start)
-        raise _error(
-            f"not UTF-8: byte 0x{raw[error.start]:02x} at column {column} (save the file as UTF-8)",
-            source,
-            line,
-        ) from None
 
 
 def compose_bounded(text: str, source: Any) -> yaml.Node | None:

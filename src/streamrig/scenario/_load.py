@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._errors import ScenarioError
 from ._cassette import is_cassette, scenarios_from_cassette
-from ._limits import compose_bounded, construct_bounded, decode_text
+from ._decode import decode_text
 from ._model import (
     STOP_ALIASES,
     Attempt,
@@ -38,7 +36,11 @@ from ._model import (
     Usage,
     WaitStep,
 )
+from ._parsed import parsed_before
 from ._validate import LineMap, duplicate_keys, problems
+
+if TYPE_CHECKING:  # loaded with the first text to parse (the bundled library needs none)
+    import yaml
 
 __all__ = [
     "SCENARIO_SUFFIXES",
@@ -152,6 +154,19 @@ def scenario_from_mapping(
 def _parse_yaml(
     text: str, source: Path | str | None
 ) -> tuple[Any, dict[tuple[str | int, ...], int], list[ScenarioError]]:
+    known = parsed_before(text)  # a text of the bundled library: parsed when it was written
+    if known is not None:
+        data, lines = known
+        return data, lines, []
+    return parse_yaml_text(text, source)
+
+
+def parse_yaml_text(
+    text: str, source: Path | str | None
+) -> tuple[Any, dict[tuple[str | int, ...], int], list[ScenarioError]]:
+    """A text's data, the line of each key, and its duplicate keys: parsed as YAML."""
+    from ._limits import compose_bounded, construct_bounded
+
     node = compose_bounded(text, source)  # bounded cost: depth, aliases, size
     data = construct_bounded(node, source)
     lines: dict[tuple[str | int, ...], int] = {}
@@ -163,6 +178,8 @@ def _parse_yaml(
 def _map_lines(
     node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
 ) -> None:
+    import yaml
+
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:

@@ -9,14 +9,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from .._errors import ScenarioError
 from ._bundled import bundled_path
 from ._servable import servable_problems
 
 if TYPE_CHECKING:  # imported when a schema check runs: it costs start-up time
     import jsonschema
+    import yaml
 
 __all__ = ["LineMap", "duplicate_keys", "problems", "schema"]
 
@@ -89,6 +88,8 @@ def problems(data: Any, lines: LineMap, source: Path | str | None) -> list[Scena
 
 def duplicate_keys(node: yaml.Node | None, source: Path | str | None) -> list[ScenarioError]:
     """A key given twice in one mapping (YAML keeps only the last, silently), each a problem."""
+    import yaml  # loaded already: `node` is what it parsed
+
     found: list[ScenarioError] = []
 
     def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:

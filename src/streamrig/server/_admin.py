@@ -12,7 +12,7 @@ from .._errors import ScenarioError
 from .._version import __version__
 from ..providers import carries
 from ..scenario import Provider, Scenario, scenario_from_mapping, scenario_from_text
-from ..scenario._limits import compose_bounded, construct_bounded, decode_text
+from ..scenario._decode import decode_text
 from ._body import BodyUnread, read_body
 from ._journal_json import journal_json
 from ._select import UnknownScenario
@@ -95,6 +95,8 @@ async def _play(request: web.Request) -> web.Response:
     read = await _read_text(request, source)
     if isinstance(read, web.Response):
         return read
+    from ..scenario._limits import compose_bounded, construct_bounded  # YAML: on first use
+
     try:
         body = construct_bounded(compose_bounded(read, source), source)
         if not isinstance(body, dict) or "scenario" not in body:

@@ -14,7 +14,6 @@ from ..providers import EncodeContext, WireFormat, reply_of
 from ..scenario import Attempt, EventStep, RawStep, Scenario
 from ._encoded import timeline
 from ._faults import Ending, Plan, apply_faults
-from ._shapes import shape_plan, shape_scenario
 from ._timeline import Frame, Frames, Hold
 
 __all__ = [
@@ -52,6 +51,11 @@ def plan_stream(
     attempt = attempt or Attempt()
     timing = attempt.timing or scenario.timing
     faults = attempt.faults if attempt.faults is not None else scenario.faults
+    if scenario.shape is None:  # the common case: `_shapes` is loaded by the first shape
+        frames = timeline(scenario, wire, ctx, timing, speed * scenario.speed)
+        return apply_faults(frames, faults, wire, ctx)
+    from ._shapes import shape_plan, shape_scenario
+
     scenario = shape_scenario(scenario)  # a shape's delta granularity, before encoding
     frames = timeline(scenario, wire, ctx, timing, speed * scenario.speed)
     return shape_plan(apply_faults(frames, faults, wire, ctx), scenario.shape, wire.provider)
