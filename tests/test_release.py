@@ -29,7 +29,8 @@ def test_wheel_ships_every_bundled_scenario_the_schema_and_the_command(tmp_path)
         for p in (ROOT / "scenarios").rglob("*.yaml")
     }
     assert bundled and bundled <= names
-    assert {"streamrig/scenario/schema.json", "streamrig/py.typed"} <= names
+    shipped = {"streamrig/scenario/schema.json", "streamrig/scenario/_bundled_parsed.json"}
+    assert {*shipped, "streamrig/py.typed"} <= names
     entry_points = (
         zipfile.ZipFile(wheel)
         .read(next(n for n in names if n.endswith("entry_points.txt")))
@@ -42,7 +43,11 @@ def test_installed_wheel_finds_its_bundled_library(tmp_path):
     wheel = build_wheel(tmp_path / "dist")
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
-    code = "from streamrig.scenario import bundled_path, load_scenarios; p = bundled_path(); print(p); print(len(load_scenarios([p]).scenarios))"
+    code = (
+        "import sys; from streamrig.scenario import bundled_path, load_scenarios;"
+        "p = bundled_path(); print(p); print(len(load_scenarios([p]).scenarios));"
+        "print('yaml' in sys.modules)"  # the wheel's library is read from its parsed copy
+    )
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={"PYTHONPATH": str(target)},
@@ -50,6 +55,7 @@ def test_installed_wheel_finds_its_bundled_library(tmp_path):
         text=True,
         check=True,
     )
-    where, count = result.stdout.split()
+    where, count, parsed_yaml = result.stdout.split()
     assert Path(where).is_relative_to(target)
     assert int(count) >= 15
+    assert parsed_yaml == "False"
