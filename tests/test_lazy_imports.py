@@ -81,8 +81,12 @@ def _loaded_by_serve() -> set[str]:
 
 def test_serve_starts_without_what_only_other_paths_use():
     loaded = _loaded_by_serve()
-    assert {"streamrig.server._app", "streamrig.providers.anthropic", "click"} <= loaded
+    assert {"streamrig.server._app", "streamrig.providers._base", "click"} <= loaded
     unused = {
+        "streamrig.providers.anthropic",  # each wire format: with its first request
+        "streamrig.providers.openai_chat",
+        "streamrig.providers.openai_responses",
+        "streamrig.providers.gemini",
         "yaml",  # the bundled library is parsed once, into scenario/_bundled_parsed.json
         "streamrig.scenario._limits",
         "jsonschema",
@@ -136,3 +140,26 @@ def test_what_loads_on_first_use_answers_right_after_the_first_health_answer():
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_each_wire_format_loads_once_with_its_first_use_and_routes_as_its_class_says():
+    loaded = _loaded_after(
+        "import sys\n"
+        "from streamrig.providers import ROUTE, ROUTES, WIRE_FORMATS, wire_format\n"
+        "from streamrig.scenario import Provider\n"
+        "assert 'streamrig.providers.gemini' not in sys.modules\n"
+        "assert list(WIRE_FORMATS) == list(ROUTES) == list(Provider)\n"
+        "wire = wire_format('gemini')\n"
+        "assert wire is WIRE_FORMATS[Provider.GEMINI] is wire_format(Provider.GEMINI)\n"
+        "assert 'streamrig.providers.anthropic' not in sys.modules\n"
+        "for provider, wire in WIRE_FORMATS.items():\n"
+        "    assert wire.provider is provider\n"
+        "    assert (wire.route, wire.routes) == (ROUTE[provider], ROUTES[provider])\n"
+        "try:\n"
+        "    WIRE_FORMATS['nope']\n"
+        "except KeyError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('an unknown provider has no wire format')"
+    )
+    assert {"streamrig.providers.gemini", "streamrig.providers.anthropic"} <= loaded

@@ -1,6 +1,13 @@
-"""The wire formats: one module per provider, looked up by route or by Provider."""
+"""The wire formats: one module per provider, looked up by route or by Provider.
+
+A provider's module loads when its wire format is first asked for (`serve` routes all
+four at start from `ROUTES`, and a client usually speaks one)."""
 
 from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Iterator, Mapping
 
 from ..scenario import Provider
 from ._base import (
@@ -28,14 +35,13 @@ from ._history import (
     responses_history,
 )
 from ._replies import reply_of
+from ._routes import ROUTE, ROUTES
 from ._rules import HistoryRejected, history_problem
 from ._support import carries, require_support, unsupported
-from .anthropic import AnthropicMessages
-from .gemini import Gemini
-from .openai_chat import OpenAIChat
-from .openai_responses import OpenAIResponses
 
 __all__ = [
+    "ROUTE",
+    "ROUTES",
     "SSE",
     "WIRE_FORMATS",
     "Call",
@@ -66,12 +72,39 @@ __all__ = [
     "wire_format",
 ]
 
-WIRE_FORMATS: dict[Provider, WireFormat] = {
-    Provider.ANTHROPIC: AnthropicMessages(),
-    Provider.OPENAI_CHAT: OpenAIChat(),
-    Provider.OPENAI_RESPONSES: OpenAIResponses(),
-    Provider.GEMINI: Gemini(),
+# provider -> (its module, its wire format class); in the order routes are added
+_MODULES = {
+    Provider.ANTHROPIC: (".anthropic", "AnthropicMessages"),
+    Provider.OPENAI_CHAT: (".openai_chat", "OpenAIChat"),
+    Provider.OPENAI_RESPONSES: (".openai_responses", "OpenAIResponses"),
+    Provider.GEMINI: (".gemini", "Gemini"),
 }
+
+
+class _WireFormats(Mapping[Provider, WireFormat]):
+    """Provider -> its wire format (one instance each), made when first asked for."""
+
+    def __init__(self) -> None:
+        self._made: dict[Provider, WireFormat] = {}
+        self._lock = threading.Lock()  # the plugin's server thread and the test's
+
+    def __getitem__(self, provider: Provider) -> WireFormat:
+        wire = self._made.get(provider)
+        if wire is None:
+            module, name = _MODULES[provider]
+            made: WireFormat = getattr(importlib.import_module(module, __name__), name)()
+            with self._lock:
+                wire = self._made.setdefault(provider, made)
+        return wire
+
+    def __iter__(self) -> Iterator[Provider]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+WIRE_FORMATS: Mapping[Provider, WireFormat] = _WireFormats()
 
 
 def wire_format(provider: Provider | str) -> WireFormat:

@@ -31,6 +31,7 @@ from ._base import (
     tool_arguments,
 )
 from ._history import anthropic_history, text_of_content
+from ._routes import ROUTE, ROUTES
 from ._support import require_support
 
 __all__ = ["AnthropicMessages"]
@@ -69,8 +70,8 @@ class AnthropicMessages:
     """The Messages API wire format."""
 
     provider = Provider.ANTHROPIC
-    route = "/v1/messages"
-    routes: tuple[str, ...] = (route,)
+    route = ROUTE[Provider.ANTHROPIC]
+    routes: tuple[str, ...] = ROUTES[Provider.ANTHROPIC]
 
     def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):

@@ -37,12 +37,11 @@ from ._base import (
     random_base62,
 )
 from ._history import gemini_history
+from ._routes import ROUTE, ROUTES
 from ._support import require_support
 
 __all__ = ["JSON_ARRAY", "Gemini", "google_json"]
 
-_VERSION = "{version:v1|v1beta|v1alpha|v1beta1}"
-_METHOD = "{method:streamGenerateContent|generateContent}"
 
 FINISH_REASONS = {
     StopReason.END_TURN: "STOP",
@@ -145,13 +144,8 @@ class Gemini:
     """The Gemini API wire format (AI Studio and Vertex AI paths)."""
 
     provider = Provider.GEMINI
-    route = "/v1beta/models/{model}:streamGenerateContent"
-    routes: tuple[str, ...] = (
-        f"/{_VERSION}/{{collection:models|tunedModels}}/{{model}}:{_METHOD}",
-        f"/{_VERSION}/projects/{{project}}/locations/{{location}}/publishers/{{publisher}}/models/{{model}}:{_METHOD}",
-        # Vertex AI express mode (an API key, no project): google-genai calls v1beta1.
-        f"/{_VERSION}/publishers/{{publisher}}/models/{{model}}:{_METHOD}",
-    )
+    route = ROUTE[Provider.GEMINI]
+    routes: tuple[str, ...] = ROUTES[Provider.GEMINI]
 
     def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):

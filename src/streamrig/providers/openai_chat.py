@@ -27,6 +27,7 @@ from ._base import (
 )
 from ._history import chat_history, text_of_content
 from ._openai_common import OpenAIWire, openai_error
+from ._routes import ROUTE, ROUTES
 from ._support import require_support
 
 __all__ = ["OpenAIChat"]
@@ -47,8 +48,8 @@ class OpenAIChat(OpenAIWire):
     """The Chat Completions wire format, `data: [DONE]` included."""
 
     provider = Provider.OPENAI_CHAT
-    route = "/v1/chat/completions"
-    routes: tuple[str, ...] = (route,)
+    route = ROUTE[Provider.OPENAI_CHAT]
+    routes: tuple[str, ...] = ROUTES[Provider.OPENAI_CHAT]
 
     def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):

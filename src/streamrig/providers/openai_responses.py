@@ -31,6 +31,7 @@ from ._base import (
 )
 from ._history import responses_history
 from ._openai_common import OpenAIWire, openai_error
+from ._routes import ROUTE, ROUTES
 from ._settings import RequestSettings, SettingsTypeError
 from ._support import require_support
 
@@ -48,8 +49,8 @@ class OpenAIResponses(OpenAIWire):
     """The Responses API wire format: typed events with a `sequence_number`."""
 
     provider = Provider.OPENAI_RESPONSES
-    route = "/v1/responses"
-    routes: tuple[str, ...] = (route,)
+    route = ROUTE[Provider.OPENAI_RESPONSES]
+    routes: tuple[str, ...] = ROUTES[Provider.OPENAI_RESPONSES]
 
     def parse_request(self, body: Any, call: Call | None = None) -> ProviderRequest:
         if not isinstance(body, Mapping):

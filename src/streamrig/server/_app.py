@@ -14,7 +14,16 @@ from aiohttp import web
 
 from .._errors import ProviderMismatch, UnsupportedFeature
 from .._httplog import SERVER_LOGGER
-from ..providers import WIRE_FORMATS, Call, EncodeContext, RequestError, WireFormat, carries
+from ..providers import (
+    ROUTE,
+    ROUTES,
+    WIRE_FORMATS,
+    Call,
+    EncodeContext,
+    RequestError,
+    WireFormat,
+    carries,
+)
 from ..scenario import Attempt, Provider, Recording, Scenario, TurnsExhausted
 from ._admin import add_admin_routes
 from ._arrivals import ArrivalGate
@@ -51,9 +60,9 @@ def create_app(state: ServerState) -> web.Application:
     app[ALLOWED_HOSTS_KEY] = HostPolicy(state.allowed_hosts)
     app[ARRIVALS_KEY] = ArrivalGate()
     app.on_response_prepare.append(_add_cors)
-    for wire in WIRE_FORMATS.values():
-        handler = _provider_handler(wire)
-        for route in wire.routes:
+    for provider, routes in ROUTES.items():
+        handler = _provider_handler(provider)
+        for route in routes:
             app.router.add_post(route, handler)
             app.router.add_post("/s/{scenario:.+}" + route, handler)
     add_admin_routes(app)
@@ -82,15 +91,18 @@ def create_runner(state: ServerState, *, shutdown_timeout: float = 0.5) -> web.A
     )
 
 
-def _provider_handler(wire: WireFormat) -> Handler:
+def _provider_handler(provider: Provider) -> Handler:
+    """The handler of `provider`'s routes; its wire format (and module) is made on first use."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
+        wire = WIRE_FORMATS[provider]
         entry = request.app[STATE_KEY].journal.open(
             time=time.time(),
             method=request.method,
             path=request.path,
             headers=redact_headers(request.headers),
             body=None,
-            provider=wire.provider.value,
+            provider=provider.value,
         )
         response: web.StreamResponse | None = None
         try:
@@ -394,7 +406,7 @@ async def _unknown_path(request: web.Request) -> web.Response:
 
 async def _index(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
-    endpoints = [f"POST {w.route}" for w in WIRE_FORMATS.values()]
+    endpoints = [f"POST {route}" for route in ROUTE.values()]
     body = {
         "streamrig": "mock LLM streaming server",
         "endpoints": endpoints,
