@@ -34,6 +34,7 @@ from .server import (
     ServerState,
     create_runner,
 )
+from .server._collector import hold_streams_out_of_collections
 
 __all__ = ["main"]
 
@@ -228,11 +229,19 @@ async def _serve(state: ServerState, host: str, port: int, worker_dir: Path | No
     runner = create_runner(state, shutdown_timeout=0.05)
     if worker_dir is not None:  # one of `--workers N`: the supervisor prints the banner
         _workers.fan_out(runner.app, worker_dir)
-        await _run_until_stopped(runner, host, port, None, worker_dir)
+        await _run_until_stopped(runner, host, port, None, worker_dir, state)
         return
     await _run_until_stopped(
-        runner, host, port, lambda url: _banner(state, host, int(url.rsplit(":", 1)[1]))
+        runner,
+        host,
+        port,
+        lambda url: _banner(state, host, int(url.rsplit(":", 1)[1])),
+        state=state,
     )
+
+
+def _nothing() -> None:
+    return None
 
 
 def _supervise(state: ServerState, argv: list[str], host: str, port: int, workers: int) -> int:
@@ -284,8 +293,12 @@ async def _run_until_stopped(
     port: int,
     banner: Callable[[str], str] | None,
     worker_dir: Path | None = None,
+    state: ServerState | None = None,
 ) -> None:
     """Serve until Ctrl+C or SIGTERM; print the banner once the port is bound.
+
+    With the `state` of a mock server, held streams are kept out of the cyclic
+    collector's full collections (server/_collector.py).
 
     The handlers are in place before the banner says "Ctrl+C stops", and they replace
     whatever was inherited (a background job starts with SIGINT ignored); closing the
@@ -298,6 +311,7 @@ async def _run_until_stopped(
     # What start-up built (modules, scenarios, encoded templates) lives as long as the
     # server: out of the collector's scans, a full collection under load takes a third.
     gc.freeze()
+    stop_policy = hold_streams_out_of_collections(state) if state is not None else _nothing
     try:
         await web.TCPSite(
             runner, host, port, reuse_port=worker_dir is not None, backlog=LISTEN_BACKLOG
@@ -313,6 +327,7 @@ async def _run_until_stopped(
         click.echo("streamrig: stopping", err=True)
     finally:
         await runner.cleanup()  # a second Ctrl+C meanwhile changes nothing
+        stop_policy()
 
 
 def _with_faults(scenarios: list[Scenario], given: tuple[str, ...]) -> list[Scenario]:

@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -32,11 +33,14 @@ from tests.benchmarks.bench_hotpath import BODY, _streamrig_frames, text_of
 DELTAS, GAP_MS = 60, 1000  # a minute each: all are still open while health is asked
 
 
-def health_ms(targets: list[tuple[int, str]], seconds: float) -> list[list[float]]:
-    """Each target's answer times (ms), asked in turn every 50 ms on new connections."""
+def health_ms(
+    targets: list[tuple[int, str]], seconds: float, until: threading.Event | None = None
+) -> list[list[float]]:
+    """Each target's answer times (ms), asked in turn every 50 ms on new connections, for
+    `seconds` or until `until` is set."""
     samples: list[list[float]] = [[] for _ in targets]
     deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
+    while time.perf_counter() < deadline and not (until is not None and until.is_set()):
         for (port, path), times in zip(targets, samples):
             started = time.perf_counter()
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
@@ -78,16 +82,22 @@ def held(
     )
     assert holder.stdout is not None
     started = time.perf_counter()
+    # Health is asked all along: while the streams open, while all are held (the
+    # figure), and on until the last one ends (their close, and what follows it).
+    opening = _sampled(lambda until: health_ms([(server.port, health)], 600, until)[0])
     line = holder.stdout.readline()
     opened_s = time.perf_counter() - started
+    opening_samples = opening()
     if line.strip() != "ready":
         holder.kill()
         return {"error": f"holder did not get every stream going: {line!r}"}
     cpu_before = server.cpu_s()
     mine, idle = health_ms([(server.port, health), (control.port, "/")], 10.0)
     cpu = server.cpu_s() - cpu_before
+    closing = _sampled(lambda until: health_ms([(server.port, health)], 600, until)[0])
     result = json.loads(holder.stdout.read() or "{}")
     holder.wait()
+    closing_samples = closing()
     own = _stats(mine)
     return {
         "streams_open_after_s": round(opened_s, 1),
@@ -95,8 +105,34 @@ def held(
         "health_samples": len(mine),
         **{f"idle_control_{k}": v for k, v in _stats(idle).items()},
         "server_cpu_share_while_holding": round(cpu / 10.0, 2),
+        **{f"health_while_opening_{k}": v for k, v in _stats(opening_samples).items()},
+        **{f"health_until_all_ended_{k}": v for k, v in _stats(closing_samples).items()},
+        **_collector_of(server.port, health),
         **result,
     }
+
+
+def _sampled(sample: Callable[[threading.Event], list[float]]) -> Callable[[], list[float]]:
+    """Run `sample(until)` on a thread; the call returned sets `until` and gives its samples."""
+    until = threading.Event()
+    samples: list[float] = []
+    thread = threading.Thread(target=lambda: samples.extend(sample(until)))
+    thread.start()
+
+    def stop() -> list[float]:
+        until.set()
+        thread.join()
+        return samples
+
+    return stop
+
+
+def _collector_of(port: int, health: str) -> dict[str, object]:
+    """What streamrig's health says of its collector policy (the worker that answered)."""
+    if not health.startswith("/_streamrig"):
+        return {}
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=10) as answer:
+        return {"collector": json.loads(answer.read()).get("collector")}
 
 
 def main() -> None:

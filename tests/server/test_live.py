@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -91,10 +93,16 @@ class Events:
         raise AssertionError(f"no such event within {timeout} s; seen: {seen}")
 
     def close(self) -> None:
+        """Hang up now: a socket closed from another thread than the one blocked reading it
+        stays open (no FIN) until data arrives; shutting it down wakes the reader."""
         self._stop.set()
         if self.response is not None:
+            stream = self.response.extensions["network_stream"]
+            with contextlib.suppress(OSError):
+                stream.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
             self.response.close()
         self._thread.join(5)
+        assert not self._thread.is_alive(), "the event stream's reader did not stop"
 
 
 @pytest.mark.parametrize(

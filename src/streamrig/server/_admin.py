@@ -52,9 +52,15 @@ def describe(scenario: Scenario) -> dict[str, Any]:
 
 async def _health(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
-    return web.json_response(
-        {"status": "ok", "version": __version__, "scenarios": len(state.registry.all())}
-    )
+    health: dict[str, Any] = {
+        "status": "ok",
+        "version": __version__,
+        "scenarios": len(state.registry.all()),
+        "answering": state.journal.answering,
+    }
+    if state.collector is not None:
+        health["collector"] = state.collector.to_dict()
+    return web.json_response(health)
 
 
 async def _list_scenarios(request: web.Request) -> web.Response:

@@ -188,6 +188,7 @@ class Journal:
         self._live: list[JournalEntry] = []  # entries still growing (measured again)
         self._bytes = 0
         self._unmeasured = 0  # opens since the live entries were last measured
+        self.finished = 0  # entries the server is done with, ever (clear() keeps it)
         # Called as each entry opens and as it finishes (on the server's thread), and with
         # None when the journal is cleared (on the caller's): the live page.
         self._watchers: tuple[Callable[[JournalEntry | None], None], ...] = ()
@@ -205,8 +206,14 @@ class Journal:
     def finish(self, entry: JournalEntry) -> None:
         """The server is done with `entry`: note when, and tell the watchers."""
         entry.ended_at = time.time()
+        self.finished += 1
         for callback in self._watchers:
             callback(entry)
+
+    @property
+    def answering(self) -> int:
+        """Requests opened and not yet finished: those the server is answering now."""
+        return self._next_id - 1 - self.finished
 
     def open(self, **fields: Any) -> JournalEntry:
         with self._lock:

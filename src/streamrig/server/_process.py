@@ -16,6 +16,7 @@ from typing import Any
 
 from .._errors import UsageError
 from ..scenario import Scenario, ScenarioSource, collect_scenarios
+from ._collector import hold_streams_out_of_collections
 from ._journal import Journal, JournalEntry
 from ._passthrough import PassThrough
 from ._thread import MockServer
@@ -202,6 +203,7 @@ def _child(conn: Connection, sock: socket.socket | None) -> None:
         conn.send((False, error))
         return
     gc.freeze()  # start-up's objects live as long as the child: no collection scans them
+    hold_streams_out_of_collections(server.state)  # nor the streams it holds (daemon thread)
     registry, journal = server.state.registry, server.state.journal
     commands: dict[str, Callable[..., Any]] = {
         "port": lambda: server.port,

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ..providers import EncodeContext, ProviderRequest, WireFormat
 from ..scenario import Scenario, with_overrides
+from ._collector import CollectorPolicy
 from ._conversation import ConversationMemory
 from ._journal import Journal
 from ._select import ScenarioRegistry
@@ -45,6 +46,9 @@ class ServerState:
         self.allowed_hosts: tuple[str, ...] = ()
         self.conversations = ConversationMemory()  # Responses ids, for previous_response_id
         self.lenient = False  # True: accept follow-ups the real API would refuse
+        # The held-streams collector policy, when this process runs one (serve, workers,
+        # the plugin's server process); reported by health.
+        self.collector: CollectorPolicy | None = None
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
