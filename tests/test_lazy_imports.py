@@ -68,7 +68,7 @@ def _loaded_by_serve() -> set[str]:
     code = (
         "import json, sys\n"
         "import streamrig.cli as cli\n"
-        "async def ready(runner, host, port, banner, worker_dir=None):\n"
+        "async def ready(runner, *args, **kwargs):\n"
         "    await runner.setup()\n"
         "    print(json.dumps(sorted(sys.modules)))\n"
         "    await runner.cleanup()\n"
