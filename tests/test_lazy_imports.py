@@ -27,6 +27,8 @@ def test_the_cli_loads_neither_checks_nor_battery_nor_test_helpers():
         "streamrig.server._process",
         "streamrig.server._thread",
         "streamrig.server._show",
+        "streamrig.scenario._cassette",  # cassettes and recorded bodies
+        "streamrig.jsonstream",
         "multiprocessing",
     }
     assert not unused & loaded, sorted(unused & loaded)
@@ -102,6 +104,8 @@ def test_serve_starts_without_what_only_other_paths_use():
         "streamrig.server._curl",
         "streamrig.server._shapes",  # stream shapes: with the first shaped scenario
         "streamrig.server._show",
+        "streamrig.scenario._cassette",  # cassettes and recorded bodies
+        "streamrig.jsonstream",
         "difflib",  # hints for misspelled keys and scenario names
         "importlib.resources",  # the schema file and the live page's HTML
     }

@@ -18,12 +18,7 @@ from ..sse import split_events
 from ._model import Provider, RecordedEvent, RecordedRequest, Recording, Scenario
 from ._validate import LineMap
 
-__all__ = ["is_cassette", "scenarios_from_cassette"]
-
-
-def is_cassette(data: Any) -> bool:
-    """Whether parsed YAML is a vcrpy-shaped cassette."""
-    return isinstance(data, Mapping) and "interactions" in data
+__all__ = ["scenarios_from_cassette"]
 
 
 def scenarios_from_cassette(

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._errors import ScenarioError
-from ._cassette import is_cassette, scenarios_from_cassette
 from ._decode import decode_text
 from ._model import (
     STOP_ALIASES,
@@ -106,12 +105,19 @@ def scenarios_from_text(
     """The scenarios of a YAML text: one, or one per interaction of a cassette."""
     data, lines, duplicates = _parse_yaml(text, source)
     if is_cassette(data):
+        from ._cassette import scenarios_from_cassette  # loaded with the first cassette
+
         return _reporting(
             duplicates, lambda: scenarios_from_cassette(data, default_name, source, lines)
         )
     return _reporting(
         duplicates, lambda: [scenario_from_mapping(data, default_name, source=source, lines=lines)]
     )
+
+
+def is_cassette(data: Any) -> bool:
+    """Whether parsed YAML is a vcrpy-shaped cassette."""
+    return isinstance(data, Mapping) and "interactions" in data
 
 
 def scenario_from_text(text: str, default_name: str, source: Path | str | None = None) -> Scenario:

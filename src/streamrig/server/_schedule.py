@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._errors import ProviderMismatch
-from ..jsonstream import StreamDecoder
 from ..providers import EncodeContext, WireFormat, reply_of
 from ..scenario import Attempt, EventStep, RawStep, Scenario
 from ._encoded import timeline
@@ -129,6 +128,8 @@ def _event_data(scenario: Scenario, wire: WireFormat, ctx: EncodeContext) -> Ite
 
 
 def _decoded(body: bytes) -> Iterator[Any]:
+    from ..jsonstream import StreamDecoder  # a recorded body's events: loaded when one is
+
     decoder = StreamDecoder()
     for event in [*decoder.decode(body), *decoder.flush()]:
         yield _parsed(event.data)
