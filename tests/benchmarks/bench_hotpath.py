@@ -14,7 +14,8 @@ when npm is unreachable.
 Figures: server CPU per event (streams at no wait), zero-wait events per second on
 one stream, gap error (arrival minus schedule, from each stream's first event) with
 many concurrent streams, start-up to the first answer (`serve` on the bundled library
-against a bare aiohttp app), and the pytest plugin's session start (one trivial test,
+against a bare aiohttp app; this checkout as it runs, and the same source byte-compiled
+in a wheel's layout, as aiohttp's own is installed), and the pytest plugin's session start (one trivial test,
 with the plugin and with `-p no:streamrig`).
 """
 
