@@ -97,3 +97,13 @@ def _count_yaml_parses(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
     monkeypatch.setattr(_load, "parse_yaml_text", parse)
     return seen
+
+
+def test_a_long_text_is_neither_kept_nor_looked_up(tmp_path, monkeypatch):
+    # Hashing costs what the text is long: a large cassette goes straight to the loader.
+    text = "reply: hi\n" + "# " + "x" * _parsed.MAX_CHARS + "\n"
+    (tmp_path / "long.yaml").write_text(text, "utf-8")
+    assert '"texts": {}' in _parsed.snapshot(tmp_path)
+    digests: list[str] = []
+    monkeypatch.setattr(_parsed, "_digest", lambda t: digests.append(t) or "")
+    assert _parsed.parsed_before(text) is None and digests == []

@@ -20,15 +20,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PARSED", "parsed_before", "snapshot"]
+__all__ = ["MAX_CHARS", "PARSED", "parsed_before", "snapshot"]
 
 PARSED = Path(__file__).with_name("_bundled_parsed.json")
+MAX_CHARS = 1 << 20  # longer texts (a large cassette) are not looked up: no hash to pay
 
 LineMap = dict[tuple[str | int, ...], int]
 
 
 def parsed_before(text: str) -> tuple[Any, LineMap] | None:
     """What parsing `text` gave when the snapshot was written (fresh objects), else None."""
+    if len(text) > MAX_CHARS:
+        return None
     entry = _entries().get(_digest(text))
     if entry is None:
         return None
@@ -51,8 +54,8 @@ def _digest(text: str) -> str:
 
 def snapshot(folder: Path) -> str:
     """The snapshot of the YAML and JSON files under `folder`: each text parsed afresh. A
-    text that does not parse, has duplicate keys, or whose data JSON cannot hold exactly
-    is left out."""
+    text that does not parse, has duplicate keys, is longer than MAX_CHARS, or whose data
+    JSON cannot hold exactly is left out."""
     from .._errors import ScenarioError
     from ._decode import decode_text
     from ._load import SCENARIO_SUFFIXES, parse_yaml_text
@@ -71,7 +74,7 @@ def snapshot(folder: Path) -> str:
             )
         except (ScenarioError, TypeError, ValueError):  # unreadable, or no JSON (bytes)
             continue
-        if not duplicates and _same(json.loads(entry)[0], data):
+        if not duplicates and len(text) <= MAX_CHARS and _same(json.loads(entry)[0], data):
             texts[_digest(text)] = entry
     about = "streamrig's bundled library, parsed (see streamrig/scenario/_parsed.py)"
     return json.dumps({"about": about, "texts": texts}, ensure_ascii=False, indent=1) + "\n"
