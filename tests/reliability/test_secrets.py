@@ -42,3 +42,16 @@ def test_secret_headers_never_reach_the_journal(server, header):
     target = f"GET /_streamrig/journal HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nconnection: close\r\n\r\n"
     _, _, served = exchange(server.port, target.encode())
     assert SECRET.encode() not in served
+
+
+def test_the_journal_keeps_a_redacted_copy_of_the_body_the_server_decoded_once():
+    from streamrig.server._body import decode_json, journal_body
+
+    raw = b'{"model": "m", "api_key": "sk-live-123456", "messages": [{"content": "sk-live-123456"}]}'
+    decoded = decode_json(raw)
+    kept = journal_body(raw, decoded=decoded)
+    assert kept == {"model": "m", "api_key": "[redacted]", "messages": [{"content": "[redacted]"}]}
+    assert decoded == json.loads(raw)  # what the server answers from is left as it came
+    kept["messages"][0]["content"] = "changed"
+    assert decoded["messages"][0]["content"] == "sk-live-123456"
+    assert journal_body(raw) == journal_body(raw, decoded=decode_json(raw))

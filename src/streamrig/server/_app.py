@@ -137,12 +137,13 @@ async def _answer(
     except BodyUnread as exc:
         entry.body = ""
         return _error(wire, entry, rng, exc.status, str(exc))
-    entry.body = journal_body(raw, credentials_of(request.headers))
     entry.request_bytes = len(raw)
     try:
         body = decode_json(raw)
     except BadBody as exc:
+        entry.body = journal_body(raw, credentials_of(request.headers))
         return _error(wire, entry, rng, 400, str(exc))
+    entry.body = journal_body(raw, credentials_of(request.headers), decoded=body)
     call = _call(request)
     # The model is part of "the same request"; Gemini names it in the path, not the body.
     model = call.params.get("model")

@@ -47,14 +47,20 @@ def decode_json(raw: bytes) -> Any:
     return value
 
 
-def journal_body(raw: bytes, credentials: Iterable[str] = ()) -> Any:
+_UNDECODED: Any = object()
+
+
+def journal_body(raw: bytes, credentials: Iterable[str] = (), decoded: Any = _UNDECODED) -> Any:
     """What the journal keeps of a body: its JSON value if it is one, else (a prefix of) its
     text; secrets redacted as in cassettes (`streamrig._secrets`): secret-named keys, and
     `credentials` (the request's own, from its headers) in any string. Known key formats
-    are not hunted here (a scan of every body on the arrival path; cassettes do it)."""
+    are not hunted here (a scan of every body on the arrival path; cassettes do it).
+    `decoded`: `decode_json(raw)`, when the caller has it already (it is not changed)."""
     learnt: list[str] = []
     try:
-        value = redact_keys(decode_json(raw), learnt)  # `api_key`, `client_secret`
+        value = redact_keys(  # a copy: `api_key`, `client_secret` redacted
+            decode_json(raw) if decoded is _UNDECODED else decoded, learnt
+        )
     except BadBody:
         text = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", errors="replace")
         value = text + ("..." if len(raw) > _JOURNAL_TEXT_LIMIT else "")
