@@ -47,7 +47,9 @@ def test_secret_headers_never_reach_the_journal(server, header):
 def test_the_journal_keeps_a_redacted_copy_of_the_body_the_server_decoded_once():
     from streamrig.server._body import decode_json, journal_body
 
-    raw = b'{"model": "m", "api_key": "sk-live-123456", "messages": [{"content": "sk-live-123456"}]}'
+    raw = (
+        b'{"model": "m", "api_key": "sk-live-123456", "messages": [{"content": "sk-live-123456"}]}'
+    )
     decoded = decode_json(raw)
     kept = journal_body(raw, decoded=decoded)
     assert kept == {"model": "m", "api_key": "[redacted]", "messages": [{"content": "[redacted]"}]}
