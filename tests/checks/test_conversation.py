@@ -40,10 +40,10 @@ def server():
 def first(server):
     """Turn 1, asked without streaming: the assistant content a client must carry."""
     server.reset()
-    client = anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0)
-    message = client.messages.create(model="m", max_tokens=99, messages=[QUESTION])
-    blocks = [block.model_dump(exclude_none=True) for block in message.content]
-    return client, blocks
+    with anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0) as client:
+        message = client.messages.create(model="m", max_tokens=99, messages=[QUESTION])
+        blocks = [block.model_dump(exclude_none=True) for block in message.content]
+        yield client, blocks
 
 
 def follow_up(client, assistant, results):
@@ -137,8 +137,10 @@ def test_chat_and_responses_duplicates():
             {"reply": [{"text": "Sunny."}]},
         ],
     }
-    with MockServer([scenario], speed=0, lenient=True) as server:
-        client = openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0)
+    with (
+        MockServer([scenario], speed=0, lenient=True) as server,
+        openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0) as client,
+    ):
         ask = [{"role": "user", "content": "Weather?"}]
         completion = client.chat.completions.create(model="m", messages=ask)
         call = completion.choices[0].message.tool_calls[0]

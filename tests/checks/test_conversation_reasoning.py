@@ -37,7 +37,8 @@ def server():
 @pytest.fixture
 def client(server):
     server.reset()
-    return openai.OpenAI(base_url=server.url + "/v1", api_key=KEY, max_retries=0)
+    with openai.OpenAI(base_url=server.url + "/v1", api_key=KEY, max_retries=0) as opened:
+        yield opened
 
 
 def _stream(client: Any, given: list[Any], **options: Any) -> Any:

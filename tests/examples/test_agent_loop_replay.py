@@ -28,8 +28,11 @@ def test_recorded_session_replays_turn_by_turn(streamrig, tmp_path, provider):
     scenario = "weather_agent" if provider == "chat" else "weather_agent_thinking"
     with MockServer([SCENARIOS], seed=5, default=scenario) as live:
         # Recorded through the test's server; turn 2 is asked for without streaming.
-        with streamrig.cassette(cassette, mode="once", upstream=live.url):
-            first = AgentLoop(client_for(provider, streamrig.url), provider, TOOLS, thinking=True)
+        with (
+            streamrig.cassette(cassette, mode="once", upstream=live.url),
+            client_for(provider, streamrig.url) as client,
+        ):
+            first = AgentLoop(client, provider, TOOLS, thinking=True)
             first.whole_turns = {2}
             assert first.ask("Weather and time in Paris?") == ANSWER
         assert len(live.journal) == 3
@@ -40,8 +43,8 @@ def test_recorded_session_replays_turn_by_turn(streamrig, tmp_path, provider):
 
     # The upstream is gone: the same loop runs again from the cassette alone.
     streamrig.reset()
-    with streamrig.cassette(cassette, mode="none"):
-        again = AgentLoop(client_for(provider, streamrig.url), provider, TOOLS, thinking=True)
+    with streamrig.cassette(cassette, mode="none"), client_for(provider, streamrig.url) as client:
+        again = AgentLoop(client, provider, TOOLS, thinking=True)
         again.whole_turns = first.whole_turns
         assert again.ask("Weather and time in Paris?") == ANSWER
     assert again.history == first.history  # the same ids, thinking and signatures

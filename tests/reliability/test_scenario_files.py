@@ -68,6 +68,8 @@ BROKEN = {
     "reply:\n\t- x\n": (2, "not valid YAML"),
     "reply: [{text: hi}]\n---\nreply: [{text: hi}]\n": (2, "one document"),
     BOMB + "reply: [{text: hi}]\n": (6, "alias bomb"),
+    "reply: [{text: hi}]\nmetadata: {? [a, b] : c}\n": (2, "unhashable key"),
+    "reply: [{text: hi}]\nmetadata:\n  ? {a: 1}\n  : c\n": (3, "unhashable key"),
 }
 
 

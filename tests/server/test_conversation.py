@@ -3,6 +3,8 @@ the end of a script, ids under a seed, and the real APIs' refusals (off with len
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import anthropic
 import httpx2 as httpx
 import openai
@@ -37,11 +39,16 @@ def matched():
         yield server
 
 
-def clients(server):
-    return {
-        "anthropic": anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0),
-        "openai": openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0),
-    }
+@contextmanager
+def client_for(server, provider):
+    """The SDK client of `provider` ("anthropic", or an OpenAI API), closed after: one
+    left to the garbage collector may be warned about as an unclosed socket, in any test."""
+    if provider == "anthropic":
+        with anthropic.Anthropic(base_url=server.url, api_key=KEY, max_retries=0) as client:
+            yield client
+    else:
+        with openai.OpenAI(base_url=server.openai_base_url, api_key=KEY, max_retries=0) as client:
+            yield client
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "chat", "responses", "responses-chained"])
@@ -49,9 +56,9 @@ def test_match_by_turn_and_tool_result_scripts_a_loop_statelessly(matched, provi
     matched.reset()
     chained = provider == "responses-chained"
     kind = "responses" if chained else provider
-    client = clients(matched)["anthropic" if kind == "anthropic" else "openai"]
-    loop = AgentLoop(client, kind, TOOLS, previous_response_id=chained)
-    assert loop.ask("What is the weather in Paris?") == "Sunny, as the tool says."
+    with client_for(matched, kind) as client:
+        loop = AgentLoop(client, kind, TOOLS, previous_response_id=chained)
+        assert loop.ask("What is the weather in Paris?") == "Sunny, as the tool says."
     picked = [(e.scenario, e.turn) for e in matched.journal]
     assert picked == [("ask_tool", 1), ("after_tool", 2)]
 
@@ -60,8 +67,8 @@ def test_a_tool_result_turn_no_longer_falls_through_to_the_default(matched):
     # Before: on Anthropic the tool-result turn read as "" (no user text) and got the
     # default reply; on OpenAI it read as the first question and matched turn 1 again.
     matched.reset()
-    loop = AgentLoop(clients(matched)["openai"], "chat", TOOLS)
-    loop.ask("weather in Paris?")
+    with client_for(matched, "chat") as client:
+        AgentLoop(client, "chat", TOOLS).ask("weather in Paris?")
     assert [e.scenario for e in matched.journal] != ["ask_tool", "ask_tool"]
     assert "default" not in [e.scenario for e in matched.journal]
 
@@ -77,8 +84,7 @@ CONVERSATION = {
 
 @pytest.mark.parametrize("provider", ["anthropic", "chat", "responses"])
 def test_past_the_last_turn_is_a_provider_shaped_400(provider):
-    with MockServer([CONVERSATION], speed=0) as server:
-        client = clients(server)["anthropic" if provider == "anthropic" else "openai"]
+    with MockServer([CONVERSATION], speed=0) as server, client_for(server, provider) as client:
         loop = AgentLoop(client, provider, TOOLS)
         loop.ask("weather?")
         with pytest.raises((anthropic.BadRequestError, openai.BadRequestError)) as caught:
@@ -96,8 +102,10 @@ def test_past_the_last_turn_is_a_provider_shaped_400(provider):
 
 
 def run_loop(seed, provider):
-    with MockServer([CONVERSATION], speed=0, seed=seed) as server:
-        client = clients(server)["anthropic" if provider == "anthropic" else "openai"]
+    with (
+        MockServer([CONVERSATION], speed=0, seed=seed) as server,
+        client_for(server, provider) as client,
+    ):
         AgentLoop(client, provider, TOOLS).ask("weather?")
         return [bytes(entry.sent) for entry in server.journal.settled()]
 
@@ -110,8 +118,7 @@ def test_ids_of_a_conversation_repeat_under_a_seed(provider):
 
 
 def test_unknown_previous_response_id_is_refused_and_lenient_lets_it_through():
-    with MockServer([CONVERSATION], speed=0) as server:
-        client = clients(server)["openai"]
+    with MockServer([CONVERSATION], speed=0) as server, client_for(server, "openai") as client:
         with pytest.raises(openai.BadRequestError) as caught:
             client.responses.create(model="m", input="hi", previous_response_id="resp_gone")
         assert caught.value.body == {
@@ -137,12 +144,12 @@ def test_lenient_server_answers_a_history_the_api_would_refuse():
     with (
         MockServer([CONVERSATION], speed=0) as strict,
         MockServer([CONVERSATION], speed=0, lenient=True) as lenient,
+        client_for(strict, "anthropic") as refused,
+        client_for(lenient, "anthropic") as accepted,
     ):
         with pytest.raises(anthropic.BadRequestError, match="`tool_use` ids were found without"):
-            clients(strict)["anthropic"].messages.create(model="m", max_tokens=9, messages=broken)
-        message = clients(lenient)["anthropic"].messages.create(
-            model="m", max_tokens=9, messages=broken
-        )
+            refused.messages.create(model="m", max_tokens=9, messages=broken)
+        message = accepted.messages.create(model="m", max_tokens=9, messages=broken)
     assert message.content[0].text == "Sunny."  # turn 2 of the script
 
 

@@ -107,6 +107,12 @@ def construct_bounded(node: yaml.Node | None, source: Any) -> Any:
         return loader.construct_document(node)
     except _AtLine as error:
         raise _error(str(error), source, error.line) from None
+    except yaml.MarkedYAMLError as error:  # a list or mapping as a key, an unknown tag
+        mark = error.problem_mark or error.context_mark
+        problem = " ".join(filter(None, [error.context, error.problem]))
+        raise _error(
+            f"not valid YAML: {problem}", source, mark.line + 1 if mark else None
+        ) from None
     finally:
         loader.dispose()
 
