@@ -83,7 +83,7 @@ def held(
     assert holder.stdout is not None
     started = time.perf_counter()
     # Health is asked all along: while the streams open, while all are held (the
-    # figure), and on until the last one ends (their close, and what follows it).
+    # figure), and on until 2 s after the last one ends (their close, what follows it).
     opening = _sampled(lambda until: health_ms([(server.port, health)], 600, until)[0])
     line = holder.stdout.readline()
     opened_s = time.perf_counter() - started
@@ -97,6 +97,7 @@ def held(
     closing = _sampled(lambda until: health_ms([(server.port, health)], 600, until)[0])
     result = json.loads(holder.stdout.read() or "{}")
     holder.wait()
+    time.sleep(2.0)  # and what the server does once they have: the collector's reclaim
     closing_samples = closing()
     own = _stats(mine)
     return {
