@@ -6,8 +6,7 @@ plugin's session start import only what they use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._errors import (
     CheckFailed,
@@ -17,6 +16,7 @@ from ._errors import (
     UnsupportedFeature,
     UsageError,
 )
+from ._lazy import lazy_names
 from ._version import __version__
 from .probe import Probe, probe  # eager: `streamrig.probe` is the function, not the module
 
@@ -78,17 +78,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = _LAZY[name]
-    if module is None:
-        value: Any = importlib.import_module(f".{name}", __name__)
-    else:
-        value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # the next lookup is a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
