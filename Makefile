@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-test  ## benchmarks, out of the default run (print JSO
 	$(BIN)/python -m tests.benchmarks.bench_timing
 	$(BIN)/python -m tests.benchmarks.bench_fixture
 	$(BIN)/python -m tests.benchmarks.bench_record
+	$(BIN)/python -m tests.benchmarks.bench_saves
 	$(BIN)/python -m tests.benchmarks.bench_hotpath
 	$(BIN)/python -m tests.benchmarks.bench_workers
 	$(BIN)/python -m tests.benchmarks.bench_soak

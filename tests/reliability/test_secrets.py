@@ -57,3 +57,22 @@ def test_the_journal_keeps_a_redacted_copy_of_the_body_the_server_decoded_once()
     kept["messages"][0]["content"] = "changed"
     assert decoded["messages"][0]["content"] == "sk-live-123456"
     assert journal_body(raw) == journal_body(raw, decoded=decode_json(raw))
+
+
+def test_a_long_text_is_hunted_piece_by_piece_and_finds_what_the_whole_hunt_finds():
+    from streamrig._secrets import PIECE_CHARS, SecretText
+
+    key = "sk-ant-api03-" + "x1" * 20
+    lines = [f"line {i} " + "lorem ipsum " * 8 for i in range(3 * PIECE_CHARS // 100)]
+    for at in (0, len(lines) // 3, len(lines) // 3 + 1, 2 * len(lines) // 3, len(lines) - 1):
+        lines[at] = key + " " + lines[at] + " " + key  # at line starts and ends, by cuts
+    text = "\n".join(lines) + "\n"
+    hunt = SecretText()
+    hunt.learn("tok3n-" + "y" * 30)
+    whole = hunt.regex().sub("[redacted]", text)
+    assert hunt.text(text) == whole and key not in whole
+    assert hunt.spans(text) == [m.span() for m in hunt.regex().finditer(text)]
+    multi_line = SecretText(formats=False)
+    multi_line.learn("-----BEGIN KEY-----\nabcdefghijklmnop\n-----END KEY-----")
+    pem = "a\n" * PIECE_CHARS + "-----BEGIN KEY-----\nabcdefghijklmnop\n-----END KEY-----\n"
+    assert "abcdefghijklmnop" not in multi_line.text(pem)  # a learnt value with a line end
