@@ -240,10 +240,6 @@ async def _serve(state: ServerState, host: str, port: int, worker_dir: Path | No
     )
 
 
-def _nothing() -> None:
-    return None
-
-
 def _supervise(state: ServerState, argv: list[str], host: str, port: int, workers: int) -> int:
     try:
         reserved = _workers.reserve_port(host, port)
@@ -311,7 +307,7 @@ async def _run_until_stopped(
     # What start-up built (modules, scenarios, encoded templates) lives as long as the
     # server: out of the collector's scans, a full collection under load takes a third.
     gc.freeze()
-    stop_policy = hold_streams_out_of_collections(state) if state is not None else _nothing
+    stop_policy = hold_streams_out_of_collections(state) if state is not None else lambda: None
     try:
         await web.TCPSite(
             runner, host, port, reuse_port=worker_dir is not None, backlog=LISTEN_BACKLOG
