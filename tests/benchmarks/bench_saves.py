@@ -1,12 +1,14 @@
 """How long a cassette save holds the interpreter: the streams a recorder relays wait that long.
 
-    .venv/bin/python -m tests.benchmarks.bench_saves [--events 12000] [--rounds 3]
+    .venv/bin/python -m tests.benchmarks.bench_saves [--events 12000] [--rounds 3] [--heap 500000]
 
 Prints JSON. A thread asks for the GIL every millisecond while `write_cassette` saves one
 interaction of EVENTS SSE events (~1.9 MB at 12,000), and reports how late it got it
 (the longest wait: the longest stretch another thread, such as the recorder's event
 loop, could not run), next to the same for `yaml.safe_dump` of the same cassette data
-alone: the plain library's own cost.
+alone: the plain library's own cost. Both are measured twice: in this small process,
+and again once HEAP long-lived objects are alive (a pytest session, a recorder that
+has run for hours), where a full garbage collection walks all of them.
 """
 
 from __future__ import annotations
@@ -71,29 +73,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=12_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--heap", type=int, default=500_000)
     args = parser.parse_args()
     interaction = _interaction(args.events)
     data = cassette_data([interaction], Redactor())
-    rows: dict[str, list[tuple[float, float]]] = {"streamrig_save": [], "yaml_safe_dump": []}
+    rows: dict[str, list[tuple[float, float]]] = {}
+    heap: list[object] = []
     with tempfile.TemporaryDirectory() as folder:
-        for round_ in range(args.rounds):
-            path = Path(folder) / f"c{round_}.yaml"
-            rows["streamrig_save"].append(
-                longest_wait_ms(lambda p=path: write_cassette(p, [interaction], Redactor()))
+        for label in ("small_heap", "large_heap"):
+            if label == "large_heap":
+                heap.extend({"i": [i]} for i in range(args.heap))
+            save, dump = (
+                rows.setdefault(f"streamrig_save_{label}", []),
+                rows.setdefault(f"yaml_safe_dump_{label}", []),
             )
-            rows["yaml_safe_dump"].append(
-                longest_wait_ms(lambda: yaml.safe_dump(data, allow_unicode=True, width=4096))
-            )
+            for round_ in range(args.rounds):
+                path = Path(folder) / f"c{round_}.yaml"
+                save.append(
+                    longest_wait_ms(lambda p=path: write_cassette(p, [interaction], Redactor()))
+                )
+                dump.append(
+                    longest_wait_ms(lambda: yaml.safe_dump(data, allow_unicode=True, width=4096))
+                )
     report: dict[str, object] = {
         "benchmark": "saves",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "events": args.events,
+        "large_heap_objects": args.heap,
         "unit": "ms, the longest wait for the GIL of a thread asking every ms (median of rounds)",
     }
     for name, results in rows.items():
         report[name] = {
             "longest_wait_ms": round(statistics.median(w for w, _ in results), 1),
+            "worst_ms": round(max(w for w, _ in results), 1),
             "rounds_ms": [round(w, 1) for w, _ in results],
             "save_s": round(statistics.median(s for _, s in results), 2),
         }

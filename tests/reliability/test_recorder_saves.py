@@ -5,6 +5,7 @@ finish before the proxy stops."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import json
 import signal
@@ -13,9 +14,11 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 import yaml
 from aiohttp import web
 
+from streamrig._gc_pause import collections_paused
 from streamrig.record import Interaction, RecordingProxy, Redactor, write_cassette
 from tests.plain_server import PlainServer
 from tests.record.test_cli_record import read_saved_line, start_recorder
@@ -168,3 +171,63 @@ def test_a_deeply_nested_exchange_is_still_saved(tmp_path):
     saved = yaml.safe_load(path.read_text())["interactions"][0]
     assert saved["request"]["body"] == deep
     assert saved["streamrig"]["events"][0]["sse"] == f"data: {deep}\n\n"
+
+
+def _big_interaction(count: int) -> Interaction:
+    interaction = Interaction(
+        "POST",
+        "http://up/v1/messages",
+        {"x-api-key": "sk-big-0123456789abcdef"},
+        b'{"model": "m"}',
+        status=200,
+        response_headers={"content-type": "text/event-stream"},
+    )
+    interaction.chunks = [(i / 1000, _event(i, f"word{i} lorem ipsum ")) for i in range(count)]
+    return interaction
+
+
+def test_a_save_sets_off_no_garbage_collection(tmp_path):
+    """A save's objects would set off full collections of the whole heap with the GIL
+    held (0.2-0.4 s in a large pytest worker: another stream's gap grew that much): the
+    save holds automatic collections off, and the collector is on again afterwards."""
+    interaction = _big_interaction(SOME_EVENTS)
+    me = threading.get_ident()
+    during: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and threading.get_ident() == me:
+            during.append(info["generation"])
+
+    gc.collect()  # no collection is due as the save begins
+    gc.callbacks.append(seen)
+    try:
+        write_cassette(tmp_path / "big.yaml", [interaction], Redactor())
+    finally:
+        gc.callbacks.remove(seen)
+    # the one young collection due when the collector is back on is all that may run
+    assert during in ([], [0]), f"collections of generations {during} ran during a save"
+    assert gc.isenabled()
+    saved = yaml.safe_load((tmp_path / "big.yaml").read_text())
+    assert len(saved["interactions"][0]["streamrig"]["events"]) == SOME_EVENTS
+
+
+def test_a_failed_save_turns_the_collector_back_on(tmp_path):
+    (tmp_path / "taken").write_text("a file where the cassette's folder would go")
+    with pytest.raises(OSError):
+        write_cassette(tmp_path / "taken" / "c.yaml", [_big_interaction(3)], Redactor())
+    assert gc.isenabled()
+
+
+def test_pauses_share_one_count_and_keep_a_collector_the_process_turned_off():
+    with collections_paused():
+        with collections_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled(), "an inner pause ended: the outer one still holds"
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collections_paused():
+            pass
+        assert not gc.isenabled(), "the process had turned the collector off"
+    finally:
+        gc.enable()

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .._gc_pause import collections_paused
 from ..jsonstream import split_array
 from ..scenario import Provider
 from ..sse import split_events
@@ -185,7 +186,15 @@ def write_cassette(
     path: Path, interactions: Sequence[Interaction], redactor: Redactor, *, append: bool = False
 ) -> Path:
     """Write atomically: a temporary file beside the cassette, then a rename. An earlier
-    cassette stays whole until the new one is complete. `append` keeps its interactions."""
+    cassette stays whole until the new one is complete. `append` keeps its interactions.
+    Automatic garbage collections wait while it runs (see `streamrig._gc_pause`)."""
+    with collections_paused():
+        return _write(path, interactions, redactor, append)
+
+
+def _write(
+    path: Path, interactions: Sequence[Interaction], redactor: Redactor, append: bool
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = cassette_data(interactions, redactor)
     if append and path.exists():
