@@ -80,15 +80,12 @@ def main() -> None:
     rows: dict[str, list[tuple[float, float]]] = {}
     heap: list[object] = []
     with tempfile.TemporaryDirectory() as folder:
-        for label in ("small_heap", "large_heap"):
-            if label == "large_heap":
-                heap.extend({"i": [i]} for i in range(args.heap))
-            save, dump = (
-                rows.setdefault(f"streamrig_save_{label}", []),
-                rows.setdefault(f"yaml_safe_dump_{label}", []),
-            )
+        for label, more in (("small_heap", 0), ("large_heap", args.heap)):
+            heap.extend({"i": [i]} for i in range(more))
+            save = rows[f"streamrig_save_{label}"] = []
+            dump = rows[f"yaml_safe_dump_{label}"] = []
             for round_ in range(args.rounds):
-                path = Path(folder) / f"c{round_}.yaml"
+                path = Path(folder) / f"{label}{round_}.yaml"
                 save.append(
                     longest_wait_ms(lambda p=path: write_cassette(p, [interaction], Redactor()))
                 )

@@ -9,6 +9,8 @@ import gc
 import itertools
 import json
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -231,3 +233,23 @@ def test_pauses_share_one_count_and_keep_a_collector_the_process_turned_off():
         assert not gc.isenabled(), "the process had turned the collector off"
     finally:
         gc.enable()
+
+
+SMALL_BENCH_RUN = ("--events", "200", "--rounds", "1", "--heap", "1000")
+
+
+def test_the_save_benchmark_runs_as_the_readme_shows_it():
+    # out of the default run; a small run here keeps its command and its report's rows true
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.bench_saves", *SMALL_BENCH_RUN],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    for row in ("streamrig_save", "yaml_safe_dump"):
+        for heap in ("small_heap", "large_heap"):
+            figures = report[f"{row}_{heap}"]
+            assert figures["worst_ms"] >= figures["longest_wait_ms"] >= 0, (row, heap, figures)
+    assert report["large_heap_objects"] == 1000
